@@ -1,0 +1,14 @@
+// CRTCOpus — libopus for AsyncRTC. Only RTCMedia imports this module.
+// opus_encoder_ctl / opus_decoder_ctl are variadic and OPUS_SET_* are macros: wrap each request used.
+#ifndef CRTC_OPUS_SHIM_H
+#define CRTC_OPUS_SHIM_H
+#include <opus/opus.h>
+
+static inline int CRTCOpus_setBitrate(OpusEncoder *enc, opus_int32 bps) { return opus_encoder_ctl(enc, OPUS_SET_BITRATE(bps)); }
+static inline int CRTCOpus_setComplexity(OpusEncoder *enc, opus_int32 c) { return opus_encoder_ctl(enc, OPUS_SET_COMPLEXITY(c)); }
+static inline int CRTCOpus_setInbandFEC(OpusEncoder *enc, opus_int32 on) { return opus_encoder_ctl(enc, OPUS_SET_INBAND_FEC(on)); }
+static inline int CRTCOpus_setPacketLossPercent(OpusEncoder *enc, opus_int32 p) { return opus_encoder_ctl(enc, OPUS_SET_PACKET_LOSS_PERC(p)); }
+static inline int CRTCOpus_setDTX(OpusEncoder *enc, opus_int32 on) { return opus_encoder_ctl(enc, OPUS_SET_DTX(on)); }
+static inline int CRTCOpus_resetEncoder(OpusEncoder *enc) { return opus_encoder_ctl(enc, OPUS_RESET_STATE); }
+static inline int CRTCOpus_resetDecoder(OpusDecoder *dec) { return opus_decoder_ctl(dec, OPUS_RESET_STATE); }
+#endif

@@ -1,0 +1,3 @@
+import AsyncRTC
+
+print("AsyncRTC demo: nothing here yet")

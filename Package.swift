@@ -1,0 +1,87 @@
+// swift-tools-version:6.2
+//
+// AsyncRTC — WebRTC and ORTC for Swift. The module layering follows DESIGN.md:
+//   RTCWire → RTCCrypto → RTCTransport → RTCMedia → AsyncRTC → AsyncRTCContrib
+// An arrow only ever points down; C libraries enter through the CRTC* system-library targets.
+import PackageDescription
+
+/// Settings applied to every Swift target (one loop, as swift-asn1 does).
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+    // The foundation promises a build without warnings: hold every target of ours to it.
+    .treatAllWarnings(as: .error),
+]
+
+/// One system-library target per C library; each has a module map and a shim header under CSystemLibs/.
+func systemLibrary(_ name: String, pkgConfig: String, apt: [String], brew: [String]) -> Target {
+    .systemLibrary(
+        name: name,
+        path: "CSystemLibs/\(name)",
+        pkgConfig: pkgConfig,
+        providers: [.apt(apt), .brew(brew)]
+    )
+}
+
+let nioCore: Target.Dependency = .product(name: "NIOCore", package: "swift-nio")
+let nioPosix: Target.Dependency = .product(name: "NIOPosix", package: "swift-nio")
+let logging: Target.Dependency = .product(name: "Logging", package: "swift-log")
+
+/// The fuzz targets: each parses hostile bytes with one RTCWire parser. Built normally they are replay tools
+/// (`swift run FuzzSTUN file...`); built with `-DFUZZING -sanitize=fuzzer,address` (see scripts/fuzz) they are
+/// libFuzzer binaries.
+let fuzzTargets = ["FuzzSTUN", "FuzzSDP", "FuzzCandidate", "FuzzRTP", "FuzzRTCP", "FuzzDCEP"]
+
+var targets: [Target] = [
+    systemLibrary("CRTCOpenSSL", pkgConfig: "openssl", apt: ["libssl-dev"], brew: ["openssl@3"]),
+    systemLibrary("CRTCSRTP", pkgConfig: "libsrtp2", apt: ["libsrtp2-dev"], brew: ["srtp"]),
+    systemLibrary("CRTCOpus", pkgConfig: "opus", apt: ["libopus-dev"], brew: ["opus"]),
+    systemLibrary("CRTCVPX", pkgConfig: "vpx", apt: ["libvpx-dev"], brew: ["libvpx"]),
+    systemLibrary("CRTCUsrsctp", pkgConfig: "usrsctp", apt: ["libusrsctp-dev"], brew: ["usrsctp"]),
+
+    .target(name: "RTCWire", dependencies: [nioCore]),
+    .target(name: "RTCCrypto", dependencies: ["RTCWire", "CRTCOpenSSL"]),
+    .target(name: "RTCTransport", dependencies: ["RTCWire", "RTCCrypto", "CRTCSRTP", "CRTCUsrsctp", nioCore, nioPosix, logging]),
+    .target(name: "RTCMedia", dependencies: ["RTCWire", "RTCTransport", "CRTCOpus", "CRTCVPX"]),
+    .target(name: "AsyncRTC", dependencies: ["RTCWire", "RTCCrypto", "RTCTransport", "RTCMedia", logging]),
+    .target(name: "AsyncRTCContrib", dependencies: ["AsyncRTC"]),
+    .target(name: "AsyncRTCTesting", dependencies: ["AsyncRTC"]),
+
+    .executableTarget(name: "rtc-demo", dependencies: ["AsyncRTC"], path: "Examples/rtc-demo"),
+
+    .testTarget(name: "RTCWireTests", dependencies: ["RTCWire", "RTCCrypto", "FuzzSupport"],
+                resources: [.copy("Fixtures")]),
+    .testTarget(name: "RTCCryptoTests", dependencies: ["RTCCrypto"]),
+    .testTarget(name: "RTCTransportTests", dependencies: ["RTCTransport", "RTCCrypto"]),
+    .testTarget(name: "RTCMediaTests", dependencies: ["RTCMedia"]),
+    .testTarget(name: "AsyncRTCTests", dependencies: ["AsyncRTC"]),
+]
+
+targets.append(.target(name: "CRTCFuzzDriver", path: "Fuzz/CRTCFuzzDriver"))
+targets.append(.target(name: "FuzzSupport", dependencies: ["RTCWire", "CRTCFuzzDriver", nioCore], path: "Fuzz/FuzzSupport"))
+targets += fuzzTargets.map { name in
+    .executableTarget(name: name, dependencies: ["FuzzSupport"], path: "Fuzz/\(name)")
+}
+
+for target in targets where target.type != .system && target.name != "CRTCFuzzDriver" {
+    var settings = target.swiftSettings ?? []
+    settings.append(contentsOf: swiftSettings)
+    target.swiftSettings = settings
+}
+
+let package = Package(
+    name: "AsyncRTC",
+    platforms: [.macOS(.v15)],
+    products: [
+        .library(name: "AsyncRTC", targets: ["AsyncRTC"]),
+        .library(name: "AsyncRTCContrib", targets: ["AsyncRTCContrib"]),
+        .library(name: "AsyncRTCTesting", targets: ["AsyncRTCTesting"]),
+        .executable(name: "rtc-demo", targets: ["rtc-demo"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+    ],
+    targets: targets,
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,2 @@
+// AsyncRTCContrib: media helpers and signaling (API.md, "Contrib").
+@_exported public import AsyncRTC

@@ -1,0 +1,2 @@
+// AsyncRTCTesting: loopback transport pairs, seeded impairment, virtual clock and fixtures for users' tests.
+@_exported public import AsyncRTC

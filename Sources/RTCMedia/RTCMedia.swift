@@ -1,0 +1,1 @@
+// RTCMedia: frames, tracks, codecs, jitter buffer, NACK/RTX history and rate control (DESIGN.md).

@@ -1,0 +1,1 @@
+// RTCTransport: ICE, TURN, DTLS transport, SRTP sessions, SCTP association and UDP sockets (DESIGN.md).
