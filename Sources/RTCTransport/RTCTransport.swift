@@ -1,1 +1,0 @@
-// RTCTransport: ICE, TURN, DTLS transport, SRTP sessions, SCTP association and UDP sockets (DESIGN.md).
