@@ -26,6 +26,8 @@ public struct Impairment: Sendable {
         public var rateDropped = 0
         public var mtuDropped = 0
         public var blackholed = 0
+
+        public init() {}
     }
 
     public init(profile: ImpairmentProfile) {

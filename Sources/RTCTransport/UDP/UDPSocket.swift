@@ -1,0 +1,134 @@
+public import NIOCore
+import NIOPosix
+
+/// One bound UDP socket on a NIO event loop, with the impairment layer between the socket and the receiver.
+///
+/// Datagrams are read in batches (vector reads) and handed to `onDatagram` on the socket's event loop, after the
+/// impairment profile (if any) has dropped, delayed, duplicated or rewritten them. Sending goes straight to the
+/// socket. The profile can be changed while running (e.g. to blackhole the path in a test).
+public final class UDPSocket: Sendable {
+    /// The address the socket is bound to (with the port the system chose when 0 was asked for).
+    public let localAddress: SocketAddress
+    public let eventLoop: any EventLoop
+    private let channel: any Channel
+    private let handler: NIOLoopBound<UDPInboundHandler>
+
+    /// A datagram receiver; always called on the socket's event loop.
+    public typealias Receiver = @Sendable (ByteBuffer, SocketAddress) -> Void
+
+    private init(channel: any Channel, handler: NIOLoopBound<UDPInboundHandler>, localAddress: SocketAddress) {
+        self.channel = channel
+        self.eventLoop = channel.eventLoop
+        self.handler = handler
+        self.localAddress = localAddress
+    }
+
+    /// Binds a socket. `impairment` defaults to the profile in `ASYNCRTC_IMPAIR`, if set.
+    public static func bind(
+        host: String, port: Int = 0, on eventLoop: any EventLoop,
+        impairment: ImpairmentProfile? = nil,
+        onDatagram: @escaping Receiver
+    ) async throws -> UDPSocket {
+        let profile = try impairment ?? ImpairmentProfile.fromEnvironment(ProcessEnvironment.variables)
+        let channel = try await DatagramBootstrap(group: eventLoop)
+            .channelOption(.socketOption(.so_reuseaddr), value: 1)
+            .channelOption(.datagramVectorReadMessageCount, value: 32)
+            .channelOption(.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: 2048 * 32))
+            .channelOption(.socketOption(.so_rcvbuf), value: 4 << 20)
+            .channelOption(.socketOption(.so_sndbuf), value: 4 << 20)
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    let handler = UDPInboundHandler(profile: profile, receiver: onDatagram)
+                    try channel.pipeline.syncOperations.addHandler(handler)
+                }
+            }
+            .bind(host: host, port: port)
+            .get()
+        let handler = try await channel.pipeline.handler(type: UDPInboundHandler.self).map {
+            NIOLoopBound($0, eventLoop: channel.eventLoop)
+        }.get()
+        guard let local = channel.localAddress else {
+            try? await channel.close()
+            throw ChannelError.unknownLocalAddress
+        }
+        return UDPSocket(channel: channel, handler: handler, localAddress: local)
+    }
+
+    /// Sends one datagram. Safe from any thread; a failed send (e.g. unreachable) is dropped like a lost packet.
+    public func send(_ datagram: ByteBuffer, to remote: SocketAddress) {
+        channel.writeAndFlush(AddressedEnvelope(remoteAddress: remote, data: datagram), promise: nil)
+    }
+
+    /// Replaces the impairment profile (nil: none). Delays already scheduled still happen.
+    public func setImpairment(_ profile: ImpairmentProfile?) {
+        let handler = self.handler
+        eventLoop.execute { handler.value.setProfile(profile) }
+    }
+
+    /// What the impairment layer has done so far (zero counters when there is none).
+    public func impairmentCounters() async -> Impairment.Counters {
+        let handler = self.handler
+        return (try? await eventLoop.submit { handler.value.impairment?.counters ?? .init() }.get()) ?? .init()
+    }
+
+    public func close() async {
+        try? await channel.close()
+    }
+}
+
+/// Reads datagrams and passes them through the impairment layer. Only touched on its channel's event loop.
+final class UDPInboundHandler: ChannelInboundHandler {
+    typealias InboundIn = AddressedEnvelope<ByteBuffer>
+
+    private(set) var impairment: Impairment?
+    private let receiver: UDPSocket.Receiver
+
+    init(profile: ImpairmentProfile?, receiver: @escaping UDPSocket.Receiver) {
+        self.receiver = receiver
+        setProfile(profile)
+    }
+
+    func setProfile(_ profile: ImpairmentProfile?) {
+        if let profile, !profile.isTransparent {
+            if impairment != nil { impairment?.profile = profile } else { impairment = Impairment(profile: profile) }
+        } else {
+            impairment = nil
+        }
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let envelope = unwrapInboundIn(data)
+        guard var impairment else {
+            receiver(envelope.data, envelope.remoteAddress)
+            return
+        }
+        let now = NIODeadline.now()
+        let deliveries = impairment.admit(size: envelope.data.readableBytes, now: now)
+        let shift = impairment.profile.sourcePortShift
+        self.impairment = impairment
+        var remote = envelope.remoteAddress
+        if shift != 0, let port = remote.port {
+            // NAT rebinding: the peer appears to move to another source port.
+            try? remote.setPort(port: (port + shift) & 0xFFFF)
+        }
+        for deadline in deliveries {
+            if deadline <= now {
+                receiver(envelope.data, remote)
+            } else {
+                let receiver = self.receiver, data = envelope.data, from = remote
+                context.eventLoop.scheduleTask(deadline: deadline) { receiver(data, from) }
+            }
+        }
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        // ICMP errors surface here as reads fail (e.g. ECONNREFUSED on loopback); UDP loses them like packets.
+    }
+}
+
+extension SocketAddress {
+    fileprivate mutating func setPort(port: Int) throws {
+        guard let ip = ipAddress else { return }
+        self = try SocketAddress(ipAddress: ip, port: port)
+    }
+}
