@@ -44,7 +44,7 @@ var targets: [Target] = [
     .target(name: "RTCTransport", dependencies: ["RTCWire", "RTCCrypto", "CRTCSRTP", "CRTCUsrsctp", nioCore, nioPosix, logging]),
     .target(name: "RTCMedia", dependencies: ["RTCWire", "RTCTransport", "CRTCOpus", "CRTCVPX"]),
     .target(name: "AsyncRTC", dependencies: ["RTCWire", "RTCCrypto", "RTCTransport", "RTCMedia", logging]),
-    .target(name: "AsyncRTCContrib", dependencies: ["AsyncRTC"]),
+    .target(name: "AsyncRTCContrib", dependencies: ["AsyncRTC", nioCore, nioPosix]),
     .target(name: "AsyncRTCTesting", dependencies: ["AsyncRTC"]),
 
     .executableTarget(name: "rtc-demo", dependencies: ["AsyncRTC"], path: "Examples/rtc-demo"),
@@ -54,7 +54,9 @@ var targets: [Target] = [
     .testTarget(name: "RTCCryptoTests", dependencies: ["RTCCrypto"]),
     .testTarget(name: "RTCTransportTests", dependencies: ["RTCTransport", "RTCCrypto"]),
     .testTarget(name: "RTCMediaTests", dependencies: ["RTCMedia"]),
-    .testTarget(name: "AsyncRTCTests", dependencies: ["AsyncRTC"]),
+    .testTarget(name: "AsyncRTCTests", dependencies: ["AsyncRTC", "AsyncRTCContrib"]),
+    // Interop with real peers (aiortc from PyPI, pinned in Tests/InteropTests/Peers/requirements.txt).
+    .testTarget(name: "InteropTests", dependencies: ["AsyncRTC", "AsyncRTCContrib"], exclude: ["Peers"]),
 ]
 
 targets.append(.target(name: "CRTCFuzzDriver", path: "Fuzz/CRTCFuzzDriver"))

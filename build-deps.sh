@@ -2,7 +2,12 @@
 # Installs the C libraries AsyncRTC binds (libsrtp2, OpenSSL 3, libopus, libvpx, usrsctp) and pkg-config.
 # Idempotent: does nothing when everything is present. Debian/Ubuntu use apt-get, macOS uses Homebrew.
 # Fails with a message naming what is missing when it cannot install it.
+#   ./build-deps.sh          the libraries the package builds against
+#   ./build-deps.sh --test   also what the test suite runs: Python 3 with venv (for the pinned aiortc peer)
 set -euo pipefail
+
+WITH_TEST_TOOLS=0
+[ "${1:-}" = "--test" ] && WITH_TEST_TOOLS=1
 
 APT_PACKAGES=(libsrtp2-dev libssl-dev libopus-dev libvpx-dev libusrsctp-dev pkg-config)
 BREW_PACKAGES=(srtp openssl@3 opus libvpx usrsctp pkg-config)
@@ -21,6 +26,9 @@ Linux)
         say "not a Debian/Ubuntu system; install these by hand: ${APT_PACKAGES[*]} (pkg-config names: ${PKGCONFIG_MODULES[*]})"
         command -v pkg-config >/dev/null && pkg-config --exists "${PKGCONFIG_MODULES[@]}" && exit 0
         exit 1
+    fi
+    if [ $WITH_TEST_TOOLS -eq 1 ] && ! python3 -c 'import venv, ensurepip' >/dev/null 2>&1; then
+        APT_PACKAGES+=(python3 python3-venv python3-pip)
     fi
     missing=()
     for p in "${APT_PACKAGES[@]}"; do

@@ -1,0 +1,50 @@
+/// The error AsyncRTC's public API throws where aiortc raises and a browser rejects with a DOMException.
+///
+/// ``code`` is named after the DOMException a browser would use; ``reason`` says what happened in words a user can
+/// act on. Equality compares the code only, so `#expect(throws: RTCError(.invalidState))` style checks work while
+/// the reason stays precise.
+public struct RTCError: Error, Hashable, Sendable, CustomStringConvertible {
+    public struct Code: Hashable, Sendable, CustomStringConvertible {
+        public let name: String
+        public init(_ name: String) { self.name = name }
+        public var description: String { name }
+
+        /// The object is not in a state where the call makes sense (DOMException InvalidStateError).
+        public static let invalidState = Code("invalidState")
+        /// The call does not fit what was negotiated (InvalidAccessError).
+        public static let invalidAccess = Code("invalidAccess")
+        /// Text such as SDP or a candidate could not be parsed (SyntaxError).
+        public static let syntax = Code("syntax")
+        /// The operation failed for a reason outside the caller's control (OperationError).
+        public static let operation = Code("operation")
+        /// The feature or value is not supported (NotSupportedError).
+        public static let notSupported = Code("notSupported")
+        /// An argument has the wrong type or shape (TypeError).
+        public static let type = Code("type")
+        /// A number is out of range (RangeError).
+        public static let range = Code("range")
+        /// The change is not allowed, e.g. a changed certificate in setConfiguration (InvalidModificationError).
+        public static let invalidModification = Code("invalidModification")
+    }
+
+    public var code: Code
+    public var reason: String
+    public var file: String
+    public var line: UInt
+
+    public init(_ code: Code, _ reason: String = "", file: String = #fileID, line: UInt = #line) {
+        self.code = code
+        self.reason = reason
+        self.file = file
+        self.line = line
+    }
+
+    public init(code: Code, reason: String, file: String = #fileID, line: UInt = #line) {
+        self.init(code, reason, file: file, line: line)
+    }
+
+    public var description: String { reason.isEmpty ? "\(code)" : "\(code): \(reason)" }
+
+    public static func == (lhs: RTCError, rhs: RTCError) -> Bool { lhs.code == rhs.code }
+    public func hash(into hasher: inout Hasher) { hasher.combine(code) }
+}
