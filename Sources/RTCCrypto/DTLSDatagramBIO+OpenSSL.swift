@@ -13,6 +13,10 @@ final class DTLSCallbackState {
     /// Datagrams OpenSSL wrote, one per `BIO_write`, not yet handed to the caller.
     var outbound: [[UInt8]] = []
 
+    /// Bytes of AEAD record overhead (explicit nonce + tag, RFC 5288 §3) OpenSSL 3.0 leaves out when it fills a
+    /// handshake datagram; reported as MTU overhead so the datagrams it packs stay within the configured size.
+    static let aeadRecordAllowance = 24
+
     let expectedFingerprints: [CertificateFingerprint]
     /// Set by the verify callback when the peer's leaf certificate matched none of ``expectedFingerprints``.
     var fingerprintRejected = false
@@ -139,8 +143,11 @@ enum DTLSDatagramBIO {
         case BIO_CTRL_DGRAM_QUERY_MTU, BIO_CTRL_DGRAM_GET_MTU:
             return state.mtu
         case BIO_CTRL_DGRAM_GET_MTU_OVERHEAD:
-            // The link MTU the engine sets is already the datagram (UDP payload) size: no IP/UDP overhead to take off.
-            return 0
+            // The link MTU the engine sets is already the datagram (UDP payload) size, so there is no IP/UDP overhead
+            // to take off. But OpenSSL 3.0 packs handshake messages into a datagram counting only 13 header bytes
+            // for an AEAD record, not its 8-byte explicit nonce and 16-byte tag: the encrypted Finished would push a
+            // full datagram 24 bytes past the limit. Reserving that here keeps every datagram within the MTU.
+            return DTLSCallbackState.aeadRecordAllowance
         case BIO_CTRL_WPENDING:
             return 0
         case BIO_CTRL_PENDING:

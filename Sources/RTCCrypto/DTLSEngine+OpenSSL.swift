@@ -111,6 +111,10 @@ public final class DTLSEngine {
             throw CryptoError(.invalidState, "application data can only be sent once connected (state \(state))")
         }
         guard !applicationData.isEmpty else { return [] }
+        if let limit = maximumApplicationDataSize, applicationData.count > limit {
+            throw CryptoError(.invalidArgument,
+                              "\(applicationData.count) bytes of application data exceed one \(configuration.maximumDatagramSize)-byte datagram (at most \(limit))")
+        }
         OpenSSLErrorQueue.clear()
         let written = applicationData.withUnsafeBytes { SSL_write(ssl, $0.baseAddress, Int32(clamping: $0.count)) }
         guard written == Int32(clamping: applicationData.count) else {
@@ -173,6 +177,15 @@ public final class DTLSEngine {
     public var selectedSRTPProfile: SRTPProtectionProfile? {
         guard state == .connected, let profile = SSL_get_selected_srtp_profile(ssl) else { return nil }
         return SRTPProtectionProfile(rawValue: UInt16(truncatingIfNeeded: profile.pointee.id))
+    }
+
+    /// The most application data one ``send(_:)`` accepts, so that its record fits one datagram of
+    /// ``Configuration/maximumDatagramSize`` with the negotiated cipher's overhead (`DTLS_get_data_mtu`); nil until
+    /// connected. An SCTP association over this engine must use at most this as its MTU.
+    public var maximumApplicationDataSize: Int? {
+        guard state == .connected else { return nil }
+        let size = DTLS_get_data_mtu(ssl)
+        return size > 0 ? size : nil
     }
 
     /// The negotiated cipher suite's OpenSSL name, e.g. `ECDHE-ECDSA-AES256-GCM-SHA384`, once connected.

@@ -129,6 +129,23 @@ final class DTLSLink {
         #expect(link.largestDatagram <= 1200)
     }
 
+    @Test func applicationDataIsLimitedToOneDatagram() throws {
+        let link = try DTLSLink()
+        try link.handshake()
+        let limit = try #require(link.client.maximumApplicationDataSize)
+        #expect(limit > 1100 && limit < 1200)
+        let full = [UInt8](repeating: 0xAB, count: limit)
+        let datagrams = try link.client.send(full)
+        #expect(datagrams.count == 1)
+        #expect(datagrams.allSatisfy { $0.count <= 1200 })
+        try link.pump(toServer: datagrams)
+        #expect(link.serverReceived == [full])
+        #expect(throws: CryptoError(.invalidArgument, "")) { try link.client.send(full + [0]) }
+        // The association survives the refused write.
+        try link.pump(toServer: try link.client.send([1]))
+        #expect(link.serverReceived == [full, [1]])
+    }
+
     @Test func closeNotifyReachesThePeer() throws {
         let link = try DTLSLink()
         try link.handshake()
@@ -248,6 +265,59 @@ final class DTLSLink {
         #expect(link.client.state == .connected)
         #expect(link.server.state == .connected)
         #expect(try link.client.exportSRTPKeyingMaterial() == link.server.exportSRTPKeyingMaterial())
+    }
+
+    @Test func lostFinalFlightIsRecoveredFromTheConnectedServer() async throws {
+        var configuration = DTLSEngine.Configuration()
+        configuration.initialRetransmissionTimeout = .milliseconds(100)
+        let link = try DTLSLink(configuration: configuration)
+        // Flight 1 (ClientHello) -> flight 2 (ServerHello ... ServerHelloDone) -> flight 3 (client's key exchange,
+        // certificate, Finished) -> flight 4 (server's ChangeCipherSpec and Finished), which is lost.
+        var toServer = try link.client.start()
+        var lostFinalFlight = false
+        for _ in 0..<4 where !lostFinalFlight {
+            var toClient: [[UInt8]] = []
+            for datagram in toServer { toClient += try link.server.receive(datagram).datagrams }
+            toServer = []
+            if link.server.state == .connected {
+                lostFinalFlight = true
+                break
+            }
+            for datagram in toClient { toServer += try link.client.receive(datagram).datagrams }
+        }
+        #expect(lostFinalFlight)
+        #expect(link.client.state == .handshaking)
+        #expect(link.server.nextTimeout == nil)
+
+        let timeout = try #require(link.client.nextTimeout)
+        try await Task.sleep(for: timeout + .milliseconds(30))
+        let retransmitted = try link.client.handleTimeout()
+        #expect(!retransmitted.isEmpty)
+        // The connected server answers the repeated flight by repeating its own (RFC 6347 §4.2.4).
+        try link.pump(toServer: retransmitted)
+        #expect(link.client.state == .connected)
+        #expect(try link.client.exportSRTPKeyingMaterial() == link.server.exportSRTPKeyingMaterial())
+    }
+
+    @Test(arguments: [256, 300, 576])
+    func handshakeMessagesAreFragmentedToASmallMTU(mtu: Int) throws {
+        var configuration = DTLSEngine.Configuration()
+        configuration.maximumDatagramSize = mtu
+        let link = try DTLSLink(configuration: configuration)
+        try link.handshake()
+        #expect(link.client.state == .connected && link.server.state == .connected)
+        #expect(link.largestDatagram <= mtu)
+        #expect(try link.client.exportSRTPKeyingMaterial() == link.server.exportSRTPKeyingMaterial())
+        let limit = try #require(link.client.maximumApplicationDataSize)
+        let datagrams = try link.client.send([UInt8](repeating: 7, count: limit))
+        #expect(datagrams.allSatisfy { $0.count <= mtu })
+        // The certificates alone (about 300 bytes of DER each) cannot fit one datagram with the rest of a flight.
+        #expect(link.client.certificate.derEncoded.count > 256)
+        #expect(throws: CryptoError(.invalidArgument, "")) {
+            var tiny = DTLSEngine.Configuration()
+            tiny.maximumDatagramSize = 100
+            _ = try DTLSEngine(role: .client, certificate: link.client.certificate, remoteFingerprints: [], configuration: tiny)
+        }
     }
 
     @Test func garbageDatagramsAreIgnored() throws {
