@@ -77,7 +77,7 @@ public final class DTLSEngine {
     /// Throws ``CryptoError/Code/fingerprintMismatch`` when the peer's certificate matches no expected fingerprint,
     /// ``CryptoError/Code/handshakeFailed`` (with OpenSSL's error queue) on any other fatal error; the alert that
     /// tells the peer is then waiting in ``takePendingDatagrams()``.
-    public func receive(_ datagram: [UInt8]) throws(CryptoError) -> Events {
+    public func receive(_ datagram: some Collection<UInt8>) throws(CryptoError) -> Events {
         var events = Events()
         switch state {
         case .new:
@@ -94,7 +94,7 @@ public final class DTLSEngine {
             events.datagrams += callbackState.takeOutbound()
             return events
         }
-        callbackState.enqueueInbound(datagram)
+        callbackState.enqueueInbound(Array(datagram))
         if state == .handshaking {
             try advanceHandshake(into: &events)
         } else {
@@ -106,7 +106,8 @@ public final class DTLSEngine {
     }
 
     /// Encrypts `applicationData` into one DTLS record; returns the datagram(s) to send.
-    public func send(_ applicationData: [UInt8]) throws(CryptoError) -> [[UInt8]] {
+    public func send(_ applicationData: some Collection<UInt8>) throws(CryptoError) -> [[UInt8]] {
+        let applicationData = Array(applicationData)
         guard state == .connected else {
             throw CryptoError(.invalidState, "application data can only be sent once connected (state \(state))")
         }
