@@ -1,0 +1,116 @@
+public import NIOCore
+import RTCWire
+
+extension ICEAgent {
+    /// The next time ``handleTimeout(now:)`` has work to do, or nil when nothing is scheduled.
+    public var nextTimeout: NIODeadline? {
+        guard state != .closed, state != .failed else { return nil }
+        var deadlines: [NIODeadline] = transactions.values.map(\.nextRetransmit)
+        if let next = nextPacedCheck, hasWaitingWork { deadlines.append(next) }
+        if let started, firstSuccess == nil { deadlines.append(started + configuration.connectionTimeout) }
+        if role == .controlling, selectedPairIndex == nil, nominating == nil, let firstSuccess {
+            deadlines.append(firstSuccess + configuration.nominationDelay)
+        }
+        if selectedPairIndex != nil {
+            if let nextConsentCheck { deadlines.append(nextConsentCheck) }
+            if let lastHeard {
+                deadlines.append(lastHeard + configuration.livenessProbeAfter)
+                deadlines.append(lastHeard + configuration.disconnectedTimeout)
+            }
+            if let lastConsent { deadlines.append(lastConsent + configuration.consentTimeout) }
+        }
+        return deadlines.min()
+    }
+
+    private var hasWaitingWork: Bool {
+        !triggered.isEmpty || pairs.contains { $0.state == .waiting }
+    }
+
+    /// Runs every timer that is due at `now`: paced checks, retransmissions, nomination, consent.
+    public mutating func handleTimeout(now: NIODeadline) -> [Action] {
+        guard state != .closed, state != .failed else { return [] }
+        retransmit(now: now)
+        pacedCheck(now: now)
+        nominateIfReady(now: now)
+        consent(now: now)
+        updateFailure(now: now)
+        return takeActions()
+    }
+
+    private mutating func retransmit(now: NIODeadline) {
+        for (id, var transaction) in transactions where transaction.nextRetransmit <= now {
+            if transaction.transmissions >= configuration.maximumTransmissions {
+                transactions[id] = nil
+                if !transaction.isConsent { fail(pair: transaction.pair, now: now) }
+                continue
+            }
+            transaction.transmissions += 1
+            transaction.rto = min(transaction.rto * 2, configuration.maximumRTO)
+            transaction.nextRetransmit = now + transaction.rto
+            transactions[id] = transaction
+            let pair = pairs[transaction.pair]
+            actions.append(.send(datagram: transaction.request, socket: pair.local.socket, to: pair.remote.address))
+        }
+    }
+
+    /// One new check per Ta: a triggered one first, else the highest-priority waiting pair (RFC 8445 §6.1.4.2).
+    private mutating func pacedCheck(now: NIODeadline) {
+        guard let next = nextPacedCheck, next <= now, state == .checking || state == .connected else { return }
+        var index: Int? = nil
+        while !triggered.isEmpty && index == nil {
+            let candidate = triggered.removeFirst()
+            if pairs[candidate].state == .waiting { index = candidate }
+        }
+        if index == nil {
+            index = pairs.indices.filter { pairs[$0].state == .waiting }
+                .max { pairs[$0].priority(role: role) < pairs[$1].priority(role: role) }
+        }
+        guard let index else { return }
+        sendCheck(pair: index, useCandidate: false, isConsent: false, now: now)
+        nextPacedCheck = now + configuration.pacing
+    }
+
+    /// Regular nomination (RFC 8445 §8.1.1): the controlling agent picks the best succeeded pair once no better
+    /// pair is still waiting or in progress (or the nomination delay ran out), and checks it again with
+    /// USE-CANDIDATE.
+    private mutating func nominateIfReady(now: NIODeadline) {
+        guard role == .controlling, selectedPairIndex == nil, nominating == nil, let firstSuccess else { return }
+        let succeeded = pairs.indices.filter { pairs[$0].state == .succeeded }
+        guard let best = succeeded.max(by: { pairs[$0].priority(role: role) < pairs[$1].priority(role: role) }) else { return }
+        let bestPriority = pairs[best].priority(role: role)
+        let betterPending = pairs.contains {
+            ($0.state == .waiting || $0.state == .inProgress) && $0.priority(role: role) > bestPriority
+        }
+        guard !betterPending || now - firstSuccess >= configuration.nominationDelay else { return }
+        nominating = best
+        sendCheck(pair: best, useCandidate: true, isConsent: false, now: now)
+    }
+
+    /// Consent freshness (RFC 7675) and liveness on the selected pair.
+    private mutating func consent(now: NIODeadline) {
+        guard let selected = selectedPairIndex else { return }
+        if let lastConsent, now - lastConsent >= configuration.consentTimeout {
+            // RFC 7675 §5.1: consent expired; stop sending at once.
+            transactions.removeAll()
+            setState(.failed)
+            return
+        }
+        let consentPending = transactions.values.contains { $0.pair == selected && $0.isConsent }
+        if let next = nextConsentCheck, next <= now {
+            if !consentPending { sendCheck(pair: selected, useCandidate: false, isConsent: true, now: now) }
+            scheduleConsent(now: now)
+        } else if let lastHeard, now - lastHeard >= configuration.livenessProbeAfter, !consentPending {
+            sendCheck(pair: selected, useCandidate: false, isConsent: true, now: now)
+        }
+        if let lastHeard, now - lastHeard >= configuration.disconnectedTimeout, state == .connected || state == .completed {
+            setState(.disconnected)
+        }
+    }
+
+    /// The next consent check, 0.8–1.2 × the interval from now (RFC 7675 §5.1).
+    mutating func scheduleConsent(now: NIODeadline) {
+        let base = configuration.consentInterval.nanoseconds
+        let jitter = Int64((random.unit() * 0.4 - 0.2) * Double(base))
+        nextConsentCheck = now + .nanoseconds(base + jitter)
+    }
+}

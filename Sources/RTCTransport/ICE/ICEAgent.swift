@@ -1,0 +1,209 @@
+public import NIOCore
+public import RTCWire
+
+/// The sans-I/O ICE agent (RFC 8445, full implementation, one component, with consent freshness of RFC 7675).
+///
+/// The agent owns the check list and every ICE timer but touches no socket and reads no clock: the shell feeds it
+/// candidates, received STUN datagrams and the time, and carries out the ``Action``s it returns (send a datagram,
+/// report a state, select a pair). Nothing that fails STUN authentication changes its state.
+public struct ICEAgent: Sendable {
+    /// The connection state, named as W3C `RTCIceTransportState`.
+    public enum State: String, Hashable, Sendable {
+        case new, checking, connected, completed, disconnected, failed, closed
+    }
+
+    public enum Action: Hashable, Sendable {
+        /// Send `datagram` from the socket `socket` to `address`.
+        case send(datagram: [UInt8], socket: Int, to: STUNAddress)
+        case stateChanged(State)
+        /// The pair application data now uses (nominated and succeeded).
+        case selectedPairChanged(ICECandidatePair)
+        /// A peer-reflexive remote candidate was learnt from an incoming check.
+        case remoteCandidateDiscovered(ICERemoteCandidate)
+    }
+
+    public struct Configuration: Hashable, Sendable {
+        /// Pacing of new checks (RFC 8445 §14.2, Ta).
+        public var pacing: TimeAmount = .milliseconds(50)
+        /// First retransmission timeout of a check; doubles on each retransmission (RFC 8489 §6.2.1).
+        public var checkRTO: TimeAmount = .milliseconds(250)
+        /// Cap of the doubling timeout.
+        public var maximumRTO: TimeAmount = .seconds(2)
+        /// Transmissions of one check before its pair fails.
+        public var maximumTransmissions = 7
+        /// The controlling agent nominates the best valid pair once no better pair is still being checked, or
+        /// this long after the first pair succeeded, whichever comes first.
+        public var nominationDelay: TimeAmount = .milliseconds(500)
+        /// With no pair succeeded this long after checks began, the agent fails.
+        public var connectionTimeout: TimeAmount = .seconds(30)
+        /// Consent checks on the selected pair every 4–6 s (RFC 7675 §5.1: 5 s randomised by ±20 %).
+        public var consentInterval: TimeAmount = .seconds(5)
+        /// Nothing heard on the selected pair for this long sends an extra check and, if still nothing, the
+        /// state becomes `disconnected`.
+        public var livenessProbeAfter: TimeAmount = .milliseconds(2500)
+        public var disconnectedTimeout: TimeAmount = .seconds(4)
+        /// Consent expires this long after the last authenticated response (RFC 7675 §5.1: 30 s): the agent
+        /// fails and sends nothing more.
+        public var consentTimeout: TimeAmount = .seconds(30)
+
+        public init() {}
+    }
+
+    /// Counters of what was refused, for stats and security tests.
+    public struct Counters: Hashable, Sendable {
+        public var unauthenticatedDiscarded = 0
+        public var malformedDiscarded = 0
+        public var unmatchedResponses = 0
+        public var roleConflicts = 0
+        public init() {}
+    }
+
+    public let configuration: Configuration
+    public let localCredentials: ICECredentials
+    public internal(set) var remoteCredentials: ICECredentials?
+    public internal(set) var role: ICERole
+    public let tieBreaker: UInt64
+    public internal(set) var state: State = .new
+    public internal(set) var localCandidates: [ICELocalCandidate] = []
+    public internal(set) var remoteCandidates: [ICERemoteCandidate] = []
+    public internal(set) var pairs: [ICECandidatePair] = []
+    public internal(set) var selectedPairIndex: Int?
+    public internal(set) var remoteEndOfCandidates = false
+    public internal(set) var counters = Counters()
+
+    let crypto: STUNCryptoFunctions
+    var random: SeededRandom
+    var actions: [Action] = []
+    /// Outstanding transactions: a check on a pair, or a consent check.
+    var transactions: [STUNTransactionID: Transaction] = [:]
+    /// Pairs due a triggered check (RFC 8445 §7.3.1.4), in order.
+    var triggered: [Int] = []
+    var started: NIODeadline?
+    var nextPacedCheck: NIODeadline?
+    var firstSuccess: NIODeadline?
+    var nominating: Int?
+    var nextConsentCheck: NIODeadline?
+    var lastConsent: NIODeadline?
+    var lastHeard: NIODeadline?
+
+    struct Transaction: Hashable, Sendable {
+        var pair: Int
+        var request: [UInt8]
+        var firstSent: NIODeadline
+        var nextRetransmit: NIODeadline
+        var rto: TimeAmount
+        var transmissions: Int
+        var useCandidate: Bool
+        var isConsent: Bool
+    }
+
+    /// - Parameters:
+    ///   - tieBreaker: the 64-bit random number that settles role conflicts (RFC 8445 §6.1.1).
+    ///   - crypto: HMAC-SHA1 and CRC-32 for MESSAGE-INTEGRITY and FINGERPRINT.
+    ///   - seed: seeds the jitter of consent intervals (tests pass a fixed one).
+    public init(role: ICERole, tieBreaker: UInt64, localCredentials: ICECredentials, crypto: STUNCryptoFunctions,
+                configuration: Configuration = Configuration(), seed: UInt64 = 1) {
+        self.role = role
+        self.tieBreaker = tieBreaker
+        self.localCredentials = localCredentials
+        self.crypto = crypto
+        self.configuration = configuration
+        self.random = SeededRandom(seed: seed ^ tieBreaker)
+    }
+
+    public var selectedPair: ICECandidatePair? { selectedPairIndex.map { pairs[$0] } }
+
+    // MARK: Inputs
+
+    public mutating func setRemoteCredentials(_ credentials: ICECredentials) {
+        remoteCredentials = credentials
+    }
+
+    public mutating func addLocalCandidate(_ candidate: ICELocalCandidate) {
+        guard state != .closed, !localCandidates.contains(candidate) else { return }
+        localCandidates.append(candidate)
+        for remote in remoteCandidates { addPair(local: candidate, remote: remote) }
+    }
+
+    public mutating func addRemoteCandidate(_ candidate: ICERemoteCandidate, now: NIODeadline) -> [Action] {
+        guard state != .closed else { return [] }
+        if let index = remoteCandidates.firstIndex(where: { $0.address == candidate.address }) {
+            // A signalled candidate for an address we learnt as peer-reflexive keeps the learnt pairs.
+            if remoteCandidates[index].type == .peerReflexive { remoteCandidates[index] = candidate }
+            return []
+        }
+        remoteCandidates.append(candidate)
+        for local in localCandidates { addPair(local: local, remote: candidate) }
+        startChecksIfReady(now: now)
+        return takeActions()
+    }
+
+    public mutating func endOfRemoteCandidates(now: NIODeadline) -> [Action] {
+        remoteEndOfCandidates = true
+        updateFailure(now: now)
+        return takeActions()
+    }
+
+    /// Starts connectivity checks once remote credentials are known (candidates may still trickle in).
+    public mutating func start(now: NIODeadline) -> [Action] {
+        startChecksIfReady(now: now, force: true)
+        return takeActions()
+    }
+
+    /// Traffic other than STUN was received from `address` on `socket` (the shell calls this after the packet's
+    /// own layer accepted it): keeps a quiet selected pair from looking dead. It does not renew consent.
+    public mutating func noteInboundTraffic(socket: Int, from address: STUNAddress, now: NIODeadline) {
+        if let selected = selectedPair, selected.matches(socket: socket, remote: address) {
+            lastHeard = now
+        }
+    }
+
+    /// True while the agent may send application data on the selected pair (consent not expired, not closed).
+    public var maySend: Bool {
+        selectedPairIndex != nil && state != .failed && state != .closed
+    }
+
+    public mutating func close() -> [Action] {
+        guard state != .closed else { return [] }
+        transactions.removeAll()
+        triggered.removeAll()
+        setState(.closed)
+        return takeActions()
+    }
+
+    // MARK: Internals shared by the +Checks and +Timers files
+
+    mutating func takeActions() -> [Action] {
+        defer { actions.removeAll(keepingCapacity: true) }
+        return actions
+    }
+
+    mutating func setState(_ new: State) {
+        guard new != state, state != .closed else { return }
+        if state == .failed && new != .closed { return }
+        state = new
+        actions.append(.stateChanged(new))
+    }
+
+    @discardableResult
+    mutating func addPair(local: ICELocalCandidate, remote: ICERemoteCandidate) -> Int {
+        if let existing = pairs.firstIndex(where: { $0.matches(socket: local.socket, remote: remote.address) }) {
+            return existing
+        }
+        guard local.component == remote.component, local.address.family == remote.address.family else {
+            return -1
+        }
+        pairs.append(ICECandidatePair(local: local, remote: remote))
+        return pairs.count - 1
+    }
+
+    mutating func startChecksIfReady(now: NIODeadline, force: Bool = false) {
+        guard state == .new || state == .checking, remoteCredentials != nil else { return }
+        guard force || started != nil || !pairs.isEmpty else { return }
+        if started == nil {
+            started = now
+            nextPacedCheck = now
+            setState(.checking)
+        }
+    }
+}
