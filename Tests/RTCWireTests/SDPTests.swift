@@ -199,6 +199,37 @@ struct SDPTests {
         #expect(sdp.media[1].formats.isEmpty && sdp.media[1].port == 0)
     }
 
+    @Test func firefoxShapedOfferWithLegacySctpmap() throws {
+        // Hand-written in the shape Firefox and pre-2019 browsers use (no capture of those here): extmap with a
+        // direction, session-level ice-options, UDP in capitals, and the legacy DTLS/SCTP + sctpmap data section.
+        let text = "v=0\r\no=mozilla...THIS_IS_SDPARTA-99.0 6006127326727624009 0 IN IP4 0.0.0.0\r\ns=-\r\nt=0 0\r\n"
+            + "a=fingerprint:sha-256 0A:0B\r\na=group:BUNDLE 0 1\r\na=ice-options:trickle\r\na=msid-semantic:WMS *\r\n"
+            + "m=audio 9 UDP/TLS/RTP/SAVPF 109 101\r\nc=IN IP4 0.0.0.0\r\na=sendrecv\r\n"
+            + "a=extmap:2/recvonly urn:ietf:params:rtp-hdrext:csrc-audio-level\r\n"
+            + "a=fmtp:109 maxplaybackrate=48000;stereo=1;useinbandfec=1\r\na=fmtp:101 0-15\r\n"
+            + "a=ice-pwd:9f3d\r\na=ice-ufrag:a1b2\r\na=mid:0\r\na=msid:{7d6a} {a2c4}\r\na=rtcp-mux\r\n"
+            + "a=rtpmap:109 opus/48000/2\r\na=rtpmap:101 telephone-event/8000\r\na=setup:actpass\r\n"
+            + "a=ssrc:2655508255 cname:{735484ea}\r\n"
+            + "a=candidate:0 1 UDP 2122252543 10.0.0.1 52534 typ host\r\na=end-of-candidates\r\n"
+            + "m=application 9 DTLS/SCTP 5000\r\nc=IN IP4 0.0.0.0\r\nb=AS:30\r\na=mid:1\r\n"
+            + "a=sctpmap:5000 webrtc-datachannel 256\r\na=bundle-only\r\na=ice-lite\r\n"
+        let sdp = try SessionDescription(parsing: text)
+        #expect(sdp.text == text)
+        #expect(sdp.origin.username == "mozilla...THIS_IS_SDPARTA-99.0")
+        #expect(sdp.fingerprints == [SDPFingerprint(hashFunction: "sha-256", bytes: [0x0A, 0x0B])])
+        #expect(sdp.iceOptions == ["trickle"])
+        let audio = sdp.media[0]
+        #expect(audio.extensionMaps == [SDPExtensionMap(id: 2, direction: .recvonly,
+                                                        uri: "urn:ietf:params:rtp-hdrext:csrc-audio-level")])
+        #expect(audio.formatParameters[0]["stereo"] == "1")
+        #expect(audio.msids == [SDPMsid(streamID: "{7d6a}", trackID: "{a2c4}")])
+        #expect(audio.candidates.first?.transportProtocol == .udp)
+        let data = sdp.media[1]
+        #expect(data.sctpMaps == [SDPSctpMap(port: 5000, streams: 256)])
+        #expect(data.sctpPort == nil && data.bandwidths == [SDPBandwidth(type: "AS", bandwidth: 30)])
+        #expect(data.bundleOnly && data.iceLite)
+    }
+
     @Test func rejectsBadStructure() {
         func code(_ text: String) -> String? {
             do {
@@ -318,6 +349,15 @@ struct SDPTests {
             if case .invariantBroken(let why) = FuzzChecks.sdp(Array(input.utf8)) { Issue.record("\(why)") }
         }
         #expect(FuzzChecks.sdp([0xFF, 0xFE, 0x76, 0x3D, 0x30]) != .accepted)
+    }
+
+    @Test func separatorInsideAGraphemeKeepsEveryByte() throws {
+        // U+0600 is a Unicode "Prepend" scalar: it and the following ":" form one Character, so slicing the String
+        // by Characters would lose it.
+        let text = Self.minimal + "a=x\u{600}:y\r\n"
+        let sdp = try SessionDescription(parsing: text)
+        #expect(sdp.attributes == [SDPAttribute(name: "x\u{600}", value: "y")])
+        #expect(Array(sdp.text.utf8) == Array(text.utf8))
     }
 
     // MARK: Fuzz corpus

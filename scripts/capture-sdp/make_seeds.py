@@ -138,4 +138,24 @@ for line in hand + all_candidates:
             f.insert(8, rng.choice(["raddr 10.0.0.1 rport 9", "raddr ::", "rport 7", "raddr x rport y"]))
         save(CAND_OUT, " ".join(f))
 
+# Candidate lines assembled from parts: every type, transport spelling, address family and extension mix.
+addresses = ["10.0.0.1", "192.168.1.20", "fd00:64::2", "2001:db8::1", "fe80::1", "::", "0.0.0.0",
+             "62a815e8-4cae-4cd0-bd9b-df14699162f1.local", "host.example.com", "[::1]", "1.2.3"]
+extensions = [["generation", "0"], ["ufrag", "KL90"], ["network-id", "1"], ["network-cost", "999"],
+              ["tcptype", "active"], ["tcptype", "passive"], ["tcptype", "so"], ["x-vendor", "1"], ["raddr", "1.1.1.1"]]
+for _ in range(500):
+    kind = rng.choice(["host", "srflx", "prflx", "relay"])
+    fields = [rng.choice(["candidate:", "", "candidate: "]) + rng.choice(["1", "1793957097", "2e1bcee440b2e718fd5a191c78b44f9f", "a+/Z"]),
+              str(rng.choice([1, 2, 3, 255, 256])), rng.choice(["udp", "UDP", "tcp", "TCP", "Udp", "ssltcp"]),
+              str(rng.choice([0, 1, 41885439, 1677729535, 2113937151, 2130706431, 4294967295])),
+              rng.choice(addresses), str(rng.choice([0, 9, 3478, 57841, 65535])), "typ", kind]
+    if kind != "host" or rng.random() < 0.2:
+        if rng.random() < 0.8:
+            fields += ["raddr", rng.choice(addresses)]
+        if rng.random() < 0.8:
+            fields += ["rport", str(rng.choice([0, 9, 54400]))]
+    for ext in rng.sample(extensions, rng.randint(0, 4)):
+        fields += ext
+    save(CAND_OUT, " ".join(fields) + rng.choice(["", "", "\r\n", " "]))
+
 print(len(list(SDP_OUT.iterdir())), "SDP seeds,", len(list(CAND_OUT.iterdir())), "candidate seeds")

@@ -50,7 +50,9 @@ enum SDPText {
     /// Splits `text` at the first occurrence of `separator`: `("a", "b:c")` for `"a:b:c"`, `("a", nil)` for `"a"`.
     static func splitOnce(_ text: Substring, at separator: UInt8) -> (Substring, Substring?) {
         guard let index = text.utf8.firstIndex(of: separator) else { return (text, nil) }
-        return (text[..<index], Substring(text.utf8[text.utf8.index(after: index)...]))
+        // Slice the UTF-8 view, not the Substring: Character subscripts round to grapheme boundaries, and an ASCII
+        // separator can sit inside a grapheme (after a Unicode "Prepend" scalar), which would drop bytes.
+        return (Substring(text.utf8[..<index]), Substring(text.utf8[text.utf8.index(after: index)...]))
     }
 
     /// Strips leading and trailing spaces and tabs (bytewise, so a combining mark after a space is not glued to it).
