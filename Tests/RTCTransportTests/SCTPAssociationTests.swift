@@ -45,12 +45,17 @@ struct SCTPPair {
     let aLog = SCTPEventLog()
     let bLog = SCTPEventLog()
 
-    init() throws {
+    init(a aConfiguration: SCTPAssociation.Configuration = .init(),
+         b bConfiguration: SCTPAssociation.Configuration = .init()) throws {
         let wire = DispatchQueue(label: "sctp-wire")
         let toA = SCTPPeerSlot()
         let toB = SCTPPeerSlot()
-        a = try SCTPAssociation { bytes in wire.async { toB.association?.receive(packet: bytes) } }
-        b = try SCTPAssociation { bytes in wire.async { toA.association?.receive(packet: bytes) } }
+        a = try SCTPAssociation(configuration: aConfiguration) { bytes in
+            wire.async { toB.association?.receive(packet: bytes) }
+        }
+        b = try SCTPAssociation(configuration: bConfiguration) { bytes in
+            wire.async { toA.association?.receive(packet: bytes) }
+        }
         toA.set(a)
         toB.set(b)
         aLog.record(a)
@@ -142,6 +147,28 @@ struct SCTPAssociationTests {
         try await waitUntil("established after re-init") { pair.aLog.isEstablished && pair.bLog.isEstablished }
         try pair.b.send(streamID: 7, ppid: 50, [3])
         try await waitUntil("message after re-init") { pair.aLog.messages.first?.bytes == [3] }
+        pair.a.close()
+        pair.b.close()
+        #expect(await SCTPStack.finish(timeout: .seconds(20)))
+    }
+
+    @Test("a 256 KiB message crosses partial delivery intact; oversized messages are dropped, later ones arrive",
+          .timeLimit(.minutes(1)))
+    func largeAndOversizedMessages() async throws {
+        // A small partial delivery point makes usrsctp hand the big message over in pieces.
+        let pair = try SCTPPair(b: SCTPAssociation.Configuration(maxMessageSize: 1 << 18, partialDeliveryPoint: 4096))
+        try pair.a.connect()
+        try pair.b.connect()
+        try await waitUntil("established") { pair.aLog.isEstablished && pair.bLog.isEstablished }
+        let big = (0..<(1 << 18)).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ $0 >> 8) }
+        try pair.a.send(streamID: 5, ppid: 53, big)
+        try pair.a.send(streamID: 5, ppid: 53, big + [0])  // one byte over b's limit: dropped
+        try pair.a.send(streamID: 6, ppid: 51, Array("after".utf8))
+        try await waitUntil("messages after the oversized one") { pair.bLog.messages.count >= 2 }
+        let messages = pair.bLog.messages
+        #expect(messages.count == 2)
+        #expect(messages.first?.bytes == big)
+        #expect(messages.last == SCTPMessage(streamID: 6, ppid: 51, bytes: Array("after".utf8)))
         pair.a.close()
         pair.b.close()
         #expect(await SCTPStack.finish(timeout: .seconds(20)))

@@ -26,13 +26,17 @@ public final class SCTPAssociation: Sendable {
         /// The largest message accepted from the peer (SDP `a=max-message-size`, RFC 8841 §6); larger ones are
         /// dropped.
         public var maxMessageSize: Int
+        /// Received messages at least this large are handed over in pieces as they arrive (reassembled here
+        /// before `events` sees them); nil keeps usrsctp's default (a quarter of the receive buffer).
+        public var partialDeliveryPoint: UInt32?
 
         public init(localPort: UInt16 = 5000, remotePort: UInt16 = 5000, streams: UInt16 = 1024,
-                    maxMessageSize: Int = 1 << 18) {
+                    maxMessageSize: Int = 1 << 18, partialDeliveryPoint: UInt32? = nil) {
             self.localPort = localPort
             self.remotePort = remotePort
             self.streams = streams
             self.maxMessageSize = maxMessageSize
+            self.partialDeliveryPoint = partialDeliveryPoint
         }
     }
 
@@ -235,6 +239,10 @@ public final class SCTPAssociation: Sendable {
         // Deliver struct sctp_rcvinfo (stream id, PPID) with each message.
         try check(CRTCUsrsctp_setIntOption(socket, SCTP_RECVRCVINFO, 1), "SCTP_RECVRCVINFO")
         try check(CRTCUsrsctp_setInitStreams(socket, configuration.streams, configuration.streams), "SCTP_INITMSG")
+        if let point = configuration.partialDeliveryPoint {
+            try check(CRTCUsrsctp_setIntOption(socket, SCTP_PARTIAL_DELIVERY_POINT, Int32(clamping: point)),
+                      "SCTP_PARTIAL_DELIVERY_POINT")
+        }
         for event in [SCTP_ASSOC_CHANGE, SCTP_STREAM_RESET_EVENT, SCTP_SENDER_DRY_EVENT] {
             try check(CRTCUsrsctp_subscribe(socket, UInt16(event)), "SCTP_EVENT \(event)")
         }

@@ -9,16 +9,18 @@ public final class VPXDecoder {
 
     /// - Parameter threads: decoder threads (VP8 uses them across token partitions, VP9 across tiles).
     public init(codec: VPXCodec, threads: Int = 1) throws(VPXError) {
-        self.codec = codec
-        context = .allocate(capacity: 1)
+        let context = UnsafeMutablePointer<vpx_codec_ctx_t>.allocate(capacity: 1)
         context.initialize(to: vpx_codec_ctx_t())
         var config = vpx_codec_dec_cfg_t(threads: UInt32(max(1, min(threads, 16))), w: 0, h: 0)
         let status = CRTCVPX_decInit(context, codec.decoderInterface, &config, 0)
         guard status == VPX_CODEC_OK else {
+            // Not yet a fully initialised object, so deinit will not run: release here.
             let error = VPXError(status, "vpx_codec_dec_init", codec: context)
             context.deallocate()
             throw error
         }
+        self.codec = codec
+        self.context = context
     }
 
     deinit {

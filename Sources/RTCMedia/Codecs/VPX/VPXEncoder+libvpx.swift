@@ -56,7 +56,6 @@ public final class VPXEncoder {
     private let context: UnsafeMutablePointer<vpx_codec_ctx_t>
     private let config: UnsafeMutablePointer<vpx_codec_enc_cfg_t>
     private var isInitialized = false
-    private var frameCount = 0
 
     public init(_ configuration: Configuration) throws(VPXError) {
         self.configuration = configuration
@@ -129,7 +128,6 @@ public final class VPXEncoder {
                                     CRTCVPX_deadlineRealtime)
         }
         try VPXError.check(status, "vpx_codec_encode", codec: context)
-        frameCount += 1
         return drain()
     }
 
