@@ -37,11 +37,12 @@ final class SCTPPacketLog: Sendable {
     var all: [[UInt8]] { packets.withLock { $0 } }
 }
 
-/// Holds the peer so the output closure can reach it once both exist.
+/// Holds the peer (weakly, so the two associations do not keep each other alive) for the output closure.
 final class SCTPPeerSlot: Sendable {
-    private let slot = Mutex<SCTPAssociation?>(nil)
-    func set(_ association: SCTPAssociation?) { slot.withLock { $0 = association } }
-    var association: SCTPAssociation? { slot.withLock { $0 } }
+    private struct Weak { weak var association: SCTPAssociation? }
+    private let slot = Mutex(Weak())
+    func set(_ association: SCTPAssociation?) { slot.withLock { $0.association = association } }
+    var association: SCTPAssociation? { slot.withLock { $0.association } }
 }
 
 /// Two associations in one process, each one's output fed into the other's `receive(packet:)` from a serial

@@ -8,8 +8,9 @@ final class SCTPAssociationSink: Sendable {
     private struct State {
         /// Events flow until close() starts.
         var open = true
-        /// Outgoing packets flow until close() has finished (the ABORT leaves during usrsctp_close).
-        var outputOpen = true
+        /// Outgoing packets flow until close() has finished (the ABORT leaves during usrsctp_close); then the
+        /// closure is dropped, which also breaks any reference cycle through it.
+        var output: (@Sendable ([UInt8]) -> Void)?
         var established = false
         /// A message usrsctp delivered in pieces (partial delivery), until the piece flagged MSG_EOR.
         var partial: [UInt8] = []
@@ -17,23 +18,23 @@ final class SCTPAssociationSink: Sendable {
         var discardingOversized = false
     }
 
-    private let output: @Sendable ([UInt8]) -> Void
     private let continuation: AsyncStream<SCTPEvent>.Continuation
     private let maxMessageSize: Int
     private let state = Mutex(State())
 
     init(output: @escaping @Sendable ([UInt8]) -> Void, continuation: AsyncStream<SCTPEvent>.Continuation,
          maxMessageSize: Int) {
-        self.output = output
         self.continuation = continuation
         self.maxMessageSize = maxMessageSize
+        state.withLock { $0.output = output }
     }
 
     var isEstablished: Bool { state.withLock { $0.established } }
 
     /// An outgoing SCTP packet (already copied).
     func emit(_ packet: [UInt8]) {
-        guard state.withLock({ $0.outputOpen }) else { return }
+        // Called outside the lock: the closure may take its own locks.
+        guard let output = state.withLock({ $0.output }) else { return }
         output(packet)
     }
 
@@ -48,7 +49,7 @@ final class SCTPAssociationSink: Sendable {
 
     /// Stops outgoing packets; called once the socket is gone.
     func closeOutput() {
-        state.withLock { $0.outputOpen = false }
+        state.withLock { $0.output = nil }
     }
 
     func finish(with event: SCTPEvent?) {
