@@ -1,0 +1,250 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+internal import CRTCUsrsctp
+import Synchronization
+
+/// One SCTP association in AF_CONN mode (RFC 8261: SCTP over DTLS), as a WebRTC data channel transport uses it.
+///
+/// The association neither sends nor receives by itself: outgoing SCTP packets are handed to `output` (to be
+/// written into DTLS), and incoming ones are fed with `receive(packet:)`. Both sides call `connect()`; the INITs
+/// cross and SCTP's collision handling (RFC 4960 §5.2.1) brings one association up — WebRTC's simultaneous open.
+///
+/// Threading: every method may be called from any thread. `output` and `events` are driven from usrsctp's
+/// threads or from inside calls into this object; `output` must copy-and-hand-off (the bytes are already copied)
+/// and must never call back into an association synchronously — hop to a queue or event loop first.
+public final class SCTPAssociation: Sendable {
+    public struct Configuration: Sendable, Hashable {
+        /// The SCTP port of this end (SDP `a=sctp-port`, RFC 8841 §5); 5000 by convention.
+        public var localPort: UInt16
+        /// The SCTP port of the peer.
+        public var remotePort: UInt16
+        /// Outbound streams to ask for and inbound streams to allow (a data channel id is a stream id).
+        public var streams: UInt16
+        /// The largest message accepted from the peer (SDP `a=max-message-size`, RFC 8841 §6); larger ones are
+        /// dropped.
+        public var maxMessageSize: Int
+        /// Received messages at least this large are handed over in pieces as they arrive (reassembled here
+        /// before `events` sees them); nil keeps usrsctp's default (a quarter of the receive buffer).
+        public var partialDeliveryPoint: UInt32?
+
+        public init(localPort: UInt16 = 5000, remotePort: UInt16 = 5000, streams: UInt16 = 1024,
+                    maxMessageSize: Int = 1 << 18, partialDeliveryPoint: UInt32? = nil) {
+            self.localPort = localPort
+            self.remotePort = remotePort
+            self.streams = streams
+            self.maxMessageSize = maxMessageSize
+            self.partialDeliveryPoint = partialDeliveryPoint
+        }
+    }
+
+    public let configuration: Configuration
+    /// Everything the association reports, in order; finishes after `close()`.
+    public let events: AsyncStream<SCTPEvent>
+
+    private let id: Int
+    private let sink: SCTPAssociationSink
+    /// The usrsctp socket, nil once closed. Calls that use the socket hold this lock, so none races `close()`.
+    private let socket: Mutex<OpaquePointer?>
+
+    /// Creates the socket, bound to `localPort`. Nothing is sent until `connect()`.
+    ///
+    /// - Parameter output: receives each outgoing SCTP packet, on whatever thread produced it.
+    public init(configuration: Configuration = Configuration(),
+                output: @escaping @Sendable ([UInt8]) -> Void) throws(SCTPError) {
+        self.configuration = configuration
+        let (events, continuation) = AsyncStream<SCTPEvent>.makeStream(bufferingPolicy: .unbounded)
+        self.events = events
+        var made: SCTPAssociationSink?
+        let id = SCTPStack.shared.register { _ in
+            let sink = SCTPAssociationSink(output: output, continuation: continuation,
+                                           maxMessageSize: configuration.maxMessageSize)
+            made = sink
+            return sink
+        }
+        self.id = id
+        guard let sink = made, let address = SCTPStack.pointer(for: id) else {
+            preconditionFailure("SCTPStack.register did not build the sink")
+        }
+        self.sink = sink
+        usrsctp_register_address(address)
+
+        guard let socket = usrsctp_socket(CRTCUsrsctp_AF_CONN, CRTCUsrsctp_SOCK_STREAM, CRTCUsrsctp_IPPROTO_SCTP,
+                                          sctpReceiveCallback, nil, 0, address) else {
+            let error = SCTPError(.usrsctp, "usrsctp_socket", errno: CRTCUsrsctp_errno())
+            Self.release(id: id, address: address, sink: sink)
+            throw error
+        }
+        do throws(SCTPError) {
+            try Self.configure(socket, configuration)
+            try Self.check(CRTCUsrsctp_bindConn(socket, address, configuration.localPort), "usrsctp_bind")
+        } catch {
+            usrsctp_close(socket)
+            Self.release(id: id, address: address, sink: sink)
+            throw error
+        }
+        self.socket = Mutex(socket)
+    }
+
+    deinit {
+        close()
+    }
+
+    /// Whether the association is up (between `.established` and `.ended` / `close()`).
+    public var isEstablished: Bool { sink.isEstablished }
+
+    /// Starts the four-way handshake towards `remotePort` (RFC 4960 §5.1). Returns at once; `.established`
+    /// follows on `events` once packets have flowed both ways.
+    public func connect() throws(SCTPError) {
+        let address = SCTPStack.pointer(for: id)
+        try withSocket { socket throws(SCTPError) in
+            if CRTCUsrsctp_connectConn(socket, address, configuration.remotePort) < 0 {
+                let error = CRTCUsrsctp_errno()
+                // Nonblocking: "in progress" is the normal answer.
+                guard error == CRTCUsrsctp_EINPROGRESS else {
+                    throw SCTPError(.usrsctp, "usrsctp_connect", errno: error)
+                }
+            }
+        }
+    }
+
+    /// Feeds one SCTP packet received from the peer (the payload of a DTLS record). After `close()` packets are
+    /// dropped. The bytes are read during the call only.
+    public func receive(packet: UnsafeRawBufferPointer) {
+        guard let base = packet.baseAddress, !packet.isEmpty,
+              socket.withLock({ $0 != nil }), let address = SCTPStack.pointer(for: id) else { return }
+        usrsctp_conninput(address, base, packet.count, 0)
+    }
+
+    /// Feeds one SCTP packet received from the peer; see `receive(packet:)` for the buffer form.
+    public func receive(packet: [UInt8]) {
+        packet.withUnsafeBytes { receive(packet: $0) }
+    }
+
+    /// Queues one message.
+    ///
+    /// - Parameters:
+    ///   - streamID: the stream (data channel id), below the negotiated outbound stream count.
+    ///   - ppid: the payload protocol identifier (RFC 8831 §8).
+    ///   - ordered: false sends it unordered (SCTP U bit).
+    ///   - reliability: partial reliability (RFC 3758) for unreliable data channels.
+    ///   - bytes: the message, at least one byte (SCTP cannot carry empty messages; RFC 8831 uses PPIDs 56/57).
+    /// - Throws: `.wouldBlock` when the send buffer is full, `.invalidState` after close or before the
+    ///   association is up.
+    public func send(streamID: UInt16, ppid: UInt32, ordered: Bool = true, reliability: SCTPReliability = .reliable,
+                     _ bytes: UnsafeRawBufferPointer) throws(SCTPError) {
+        guard let base = bytes.baseAddress, !bytes.isEmpty else {
+            throw SCTPError(.invalidArgument, "SCTP cannot send an empty message")
+        }
+        let (policy, value): (UInt16, UInt32) = switch reliability {
+        case .reliable: (UInt16(SCTP_PR_SCTP_NONE), 0)
+        case .maxRetransmits(let count): (UInt16(SCTP_PR_SCTP_RTX), count)
+        case .maxLifetime(let milliseconds): (UInt16(SCTP_PR_SCTP_TTL), milliseconds)
+        }
+        try withSocket { socket throws(SCTPError) in
+            let sent = CRTCUsrsctp_send(socket, base, bytes.count, streamID, ppid, ordered ? 0 : 1, policy, value)
+            guard sent >= 0 else {
+                let error = CRTCUsrsctp_errno()
+                if error == CRTCUsrsctp_EWOULDBLOCK || error == CRTCUsrsctp_EAGAIN {
+                    throw SCTPError(.wouldBlock, "send buffer full", errno: error)
+                }
+                if error == ENOTCONN {
+                    throw SCTPError(.invalidState, "association is not established", errno: error)
+                }
+                throw SCTPError(.usrsctp, "usrsctp_sendv", errno: error)
+            }
+        }
+    }
+
+    /// Queues one message; see `send(streamID:ppid:ordered:reliability:_:)` for the buffer form.
+    public func send(streamID: UInt16, ppid: UInt32, ordered: Bool = true, reliability: SCTPReliability = .reliable,
+                     _ bytes: [UInt8]) throws(SCTPError) {
+        let result: Result<Void, SCTPError> = bytes.withUnsafeBytes { buffer in
+            do throws(SCTPError) {
+                try send(streamID: streamID, ppid: ppid, ordered: ordered, reliability: reliability, buffer)
+                return .success(())
+            } catch {
+                return .failure(error)
+            }
+        }
+        try result.get()
+    }
+
+    /// Resets outgoing streams (RFC 6525 §5.1.2), how a data channel is closed (RFC 8831 §6.7). The peer sees
+    /// `.streamsReset(incoming:)`; this side sees `.streamsReset(outgoing:)` when it completed.
+    public func resetStreams(_ streams: [UInt16]) throws(SCTPError) {
+        guard !streams.isEmpty, streams.count <= Int(UInt16.max) else {
+            throw SCTPError(.invalidArgument, "reset needs 1…65535 streams")
+        }
+        try withSocket { socket throws(SCTPError) in
+            let result = streams.withUnsafeBufferPointer { list in
+                CRTCUsrsctp_resetOutgoingStreams(socket, list.baseAddress, UInt16(list.count))
+            }
+            try Self.check(result, "SCTP_RESET_STREAMS")
+        }
+    }
+
+    /// Aborts the association (an ABORT chunk goes out through `output` during this call), closes the socket
+    /// and forgets the association: callbacks that arrive afterwards find nothing and do nothing, and `events`
+    /// finishes. Idempotent.
+    public func close() {
+        guard let socket = socket.withLock({ socket -> OpaquePointer? in
+            defer { socket = nil }
+            return socket
+        }) else { return }
+        // The ABORT is produced synchronously inside usrsctp_close, so output stays routed until it returns;
+        // events stop now.
+        sink.markClosed()
+        usrsctp_close(socket)
+        if let address = SCTPStack.pointer(for: id) {
+            Self.release(id: id, address: address, sink: sink)
+        }
+    }
+
+    // MARK: - Helpers
+
+    private func withSocket(_ body: (OpaquePointer) throws(SCTPError) -> Void) throws(SCTPError) {
+        let result: Result<Void, SCTPError> = socket.withLock { socket in
+            guard let socket else { return .failure(SCTPError(.invalidState, "association is closed")) }
+            do throws(SCTPError) {
+                try body(socket)
+                return .success(())
+            } catch {
+                return .failure(error)
+            }
+        }
+        try result.get()
+    }
+
+    private static func release(id: Int, address: UnsafeMutableRawPointer, sink: SCTPAssociationSink) {
+        sink.markClosed()
+        sink.closeOutput()
+        usrsctp_deregister_address(address)
+        SCTPStack.shared.unregister(id)
+        sink.finish(with: nil)
+    }
+
+    private static func check(_ result: Int32, _ what: String) throws(SCTPError) {
+        if result < 0 { throw SCTPError(.usrsctp, what, errno: CRTCUsrsctp_errno()) }
+    }
+
+    private static func configure(_ socket: OpaquePointer, _ configuration: Configuration) throws(SCTPError) {
+        try check(usrsctp_set_non_blocking(socket, 1), "usrsctp_set_non_blocking")
+        try check(CRTCUsrsctp_setLingerAbort(socket), "SO_LINGER")
+        try check(CRTCUsrsctp_enableStreamReset(socket), "SCTP_ENABLE_STREAM_RESET")
+        // Messages are small and interactive: do not wait to bundle (Nagle).
+        try check(CRTCUsrsctp_setIntOption(socket, SCTP_NODELAY, 1), "SCTP_NODELAY")
+        // Deliver struct sctp_rcvinfo (stream id, PPID) with each message.
+        try check(CRTCUsrsctp_setIntOption(socket, SCTP_RECVRCVINFO, 1), "SCTP_RECVRCVINFO")
+        try check(CRTCUsrsctp_setInitStreams(socket, configuration.streams, configuration.streams), "SCTP_INITMSG")
+        if let point = configuration.partialDeliveryPoint {
+            try check(CRTCUsrsctp_setIntOption(socket, SCTP_PARTIAL_DELIVERY_POINT, Int32(clamping: point)),
+                      "SCTP_PARTIAL_DELIVERY_POINT")
+        }
+        for event in [SCTP_ASSOC_CHANGE, SCTP_STREAM_RESET_EVENT, SCTP_SENDER_DRY_EVENT] {
+            try check(CRTCUsrsctp_subscribe(socket, UInt16(event)), "SCTP_EVENT \(event)")
+        }
+    }
+}
