@@ -19,6 +19,8 @@ struct ICEPair {
     var drop: (_ fromSide: Int, _ bytes: [UInt8]) -> Bool = { _, _ in false }
     var states: [[ICEAgent.State]] = [[], []]
     var sent = [0, 0]
+    /// Times an agent asked to be woken again at once after handling its timeout (must stay 0).
+    var spins = 0
 
     init(roles: (ICERole, ICERole) = (.controlling, .controlled), tieBreakers: (UInt64, UInt64) = (200, 100)) {
         let credentials = [ICECredentials.random(), ICECredentials.random()]
@@ -77,6 +79,8 @@ struct ICEPair {
             for side in 0..<2 {
                 if let t = agents[side].nextTimeout, t <= now {
                     apply(side, agents[side].handleTimeout(now: now))
+                    // A timer that is still due right after it ran would spin the event loop.
+                    if let again = agents[side].nextTimeout, again <= now { spins += 1 }
                 }
             }
         }
@@ -160,6 +164,7 @@ struct ICEPair {
         let sentAtFailure = net.sent[0]
         net.run(for: .seconds(10))
         #expect(net.sent[0] == sentAtFailure)  // nothing leaves after consent expired
+        #expect(net.spins == 0)
     }
 
     @Test func shortBlackholeRecovers() throws {
@@ -174,6 +179,7 @@ struct ICEPair {
         net.run(for: .seconds(8))
         #expect(net.agents[0].state == .connected)
         #expect(net.states[0] == [.checking, .connected, .disconnected, .connected])
+        #expect(net.spins == 0)
     }
 }
 

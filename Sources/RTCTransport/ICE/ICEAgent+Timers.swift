@@ -11,11 +11,13 @@ extension ICEAgent {
         if role == .controlling, selectedPairIndex == nil, nominating == nil, let firstSuccess {
             deadlines.append(firstSuccess + configuration.nominationDelay)
         }
-        if selectedPairIndex != nil {
+        if let selected = selectedPairIndex {
             if let nextConsentCheck { deadlines.append(nextConsentCheck) }
             if let lastHeard {
-                deadlines.append(lastHeard + configuration.livenessProbeAfter)
-                deadlines.append(lastHeard + configuration.disconnectedTimeout)
+                // Only deadlines still ahead of us: a past one would fire the timer in a loop.
+                let probing = transactions.values.contains { $0.pair == selected && $0.isConsent }
+                if !probing { deadlines.append(lastHeard + configuration.livenessProbeAfter) }
+                if state == .connected || state == .completed { deadlines.append(lastHeard + configuration.disconnectedTimeout) }
             }
             if let lastConsent { deadlines.append(lastConsent + configuration.consentTimeout) }
         }
