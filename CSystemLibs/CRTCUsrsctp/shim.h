@@ -53,6 +53,18 @@ static inline int CRTCUsrsctp_connectConn(struct socket *so, void *addr, uint16_
     return usrsctp_connect(so, (struct sockaddr *)&sconn, (socklen_t)sizeof(sconn));
 }
 
+/// Fixes the path MTU towards the peer and turns path-MTU discovery off (SCTP_PEER_ADDR_PARAMS): every SCTP
+/// packet must fit in one DTLS record, whose payload is smaller than the link MTU.
+static inline int CRTCUsrsctp_setPathMTU(struct socket *so, void *addr, uint16_t port, uint32_t mtu) {
+    struct sctp_paddrparams params;
+    memset(&params, 0, sizeof(params));
+    struct sockaddr_conn sconn = CRTCUsrsctp_connAddress(addr, port);
+    memcpy(&params.spp_address, &sconn, sizeof(sconn));
+    params.spp_flags = SPP_PMTUD_DISABLE;
+    params.spp_pathmtu = mtu;
+    return usrsctp_setsockopt(so, IPPROTO_SCTP, SCTP_PEER_ADDR_PARAMS, &params, (socklen_t)sizeof(params));
+}
+
 /// SO_LINGER with a zero timeout: usrsctp_close then aborts the association at once (ABORT chunk) instead of a
 /// SHUTDOWN handshake, which is what a data channel transport wants when it is torn down.
 static inline int CRTCUsrsctp_setLingerAbort(struct socket *so) {
