@@ -127,6 +127,23 @@ private typealias T = STUNTestSupport
             return [UInt8(channel >> 8), UInt8(truncatingIfNeeded: channel), 0, UInt8(data.count)] + data
                 + [UInt8](repeating: 0, count: Int(random.next() % 4))
         }
+        if random.next() % 4 == 0 {
+            // Raw attribute soup: known and unknown types with lengths that may not suit them.
+            let types: [UInt16] = [0x0001, 0x0006, 0x0008, 0x0009, 0x000A, 0x000C, 0x000D, 0x0012, 0x0013, 0x0014, 0x0015,
+                                   0x0016, 0x0017, 0x0018, 0x0019, 0x001A, 0x001C, 0x001D, 0x001E, 0x0020, 0x0022, 0x0024,
+                                   0x0025, 0x8022, 0x8023, 0x8028, 0x8029, 0x802A, UInt16(truncatingIfNeeded: random.next())]
+            var body: [UInt8] = []
+            for _ in 0..<(1 + Int(random.next() % 4)) {
+                let type = pick(types)
+                let length = Int(random.next() % (random.next() % 2 == 0 ? 10 : 40))
+                var value = bytes(length)
+                if length >= 2, random.next() % 2 == 0 { value[1] = UInt8(1 + random.next() % 3) }  // address families
+                body += [UInt8(type >> 8), UInt8(truncatingIfNeeded: type), 0, UInt8(length)] + value
+                    + [UInt8](repeating: 0, count: (4 - length % 4) % 4)
+            }
+            return [0x00, 0x01, UInt8(body.count >> 8), UInt8(truncatingIfNeeded: body.count), 0x21, 0x12, 0xA4, 0x42]
+                + bytes(12) + body
+        }
         let type = STUNMessageType(rawValue: random.next() % 2 == 0
             ? pick([0x0001, 0x0011, 0x0101, 0x0111, 0x0003, 0x0103, 0x0113, 0x0004, 0x0104, 0x0016, 0x0017, 0x0008, 0x0108, 0x0009, 0x0109])
             : UInt16(truncatingIfNeeded: random.next()) & 0x3FFF)
