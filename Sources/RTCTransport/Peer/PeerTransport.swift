@@ -1,0 +1,164 @@
+public import NIOCore
+public import RTCCrypto
+import RTCWire
+import Synchronization
+
+/// The transports of one peer connection with everything bundled on one 5-tuple: ICE, DTLS on the selected pair,
+/// and SCTP for data channels once DTLS is up (RFC 8843 BUNDLE, RFC 8841 SCTP over DTLS).
+///
+/// Datagrams from ICE are sorted by their first byte (RFC 7983): DTLS goes to the DTLS endpoint, whose
+/// application data goes to SCTP. RTP/RTCP will go to SRTP here too. All of it runs on one event loop.
+public final class PeerTransport: Sendable {
+    public enum Event: Sendable {
+        case ice(ICEAgent.State)
+        case dtls(DTLSEndpoint.State)
+        case selectedPair(ICECandidatePair)
+        /// The SCTP association exists and is connecting; its own `events` report establishment and messages.
+        case sctpStarted(SCTPAssociation)
+    }
+
+    public let ice: ICEEndpoint
+    public let dtls: DTLSEndpoint
+    public let certificate: DTLSCertificate
+    private let state: Mutex<State>
+    private let onEvent: @Sendable (Event) -> Void
+
+    struct State {
+        var sctp: SCTPAssociation?
+        var sctpConfiguration: SCTPAssociation.Configuration?
+        /// SCTP packets that arrived before our association existed (the peer's INIT can beat it).
+        var early: [[UInt8]] = []
+    }
+
+    private init(ice: ICEEndpoint, dtls: DTLSEndpoint, certificate: DTLSCertificate,
+                 onEvent: @escaping @Sendable (Event) -> Void) {
+        self.ice = ice
+        self.dtls = dtls
+        self.certificate = certificate
+        self.state = Mutex(State())
+        self.onEvent = onEvent
+    }
+
+    /// Gathers candidates and prepares DTLS. Nothing is sent before ``start(remote:)``.
+    public static func make(on eventLoop: any EventLoop, iceRole: ICERole, certificate: DTLSCertificate,
+                            iceOptions: ICEEndpoint.Options = .init(), dtlsOptions: DTLSEndpoint.Options = .init(),
+                            onEvent: @escaping @Sendable (Event) -> Void) async throws -> PeerTransport {
+        let relay = Relay()
+        let ice = try await ICEEndpoint.gather(on: eventLoop, role: iceRole, options: iceOptions) { relay.ice($0) }
+        let dtls = DTLSEndpoint(eventLoop: eventLoop, certificate: certificate, options: dtlsOptions,
+                                transmit: { ice.send($0) }, onEvent: { relay.dtls($0) })
+        let transport = PeerTransport(ice: ice, dtls: dtls, certificate: certificate, onEvent: onEvent)
+        relay.target.withLock { $0 = transport }
+        return transport
+    }
+
+    /// What the peer needs to know of us (the contents of our description).
+    public struct LocalParameters: Sendable {
+        public var credentials: ICECredentials
+        public var candidates: [ICELocalCandidate]
+        public var fingerprints: [CertificateFingerprint]
+    }
+
+    public var localParameters: LocalParameters {
+        get async {
+            LocalParameters(credentials: await ice.localCredentials, candidates: await ice.localCandidates,
+                            fingerprints: certificate.fingerprints)
+        }
+    }
+
+    /// What we learnt of the peer.
+    public struct RemoteParameters: Sendable {
+        public var credentials: ICECredentials
+        public var candidates: [ICERemoteCandidate]
+        public var endOfCandidates: Bool
+        public var fingerprints: [CertificateFingerprint]
+        public var dtlsRole: DTLSEngine.Role
+        /// Set to run SCTP once DTLS is connected.
+        public var sctp: SCTPAssociation.Configuration?
+
+        public init(credentials: ICECredentials, candidates: [ICERemoteCandidate], endOfCandidates: Bool = true,
+                    fingerprints: [CertificateFingerprint], dtlsRole: DTLSEngine.Role,
+                    sctp: SCTPAssociation.Configuration? = nil) {
+            self.credentials = credentials
+            self.candidates = candidates
+            self.endOfCandidates = endOfCandidates
+            self.fingerprints = fingerprints
+            self.dtlsRole = dtlsRole
+            self.sctp = sctp
+        }
+    }
+
+    /// Starts ICE checks and the DTLS handshake; SCTP follows DTLS if asked for.
+    public func start(remote: RemoteParameters) {
+        state.withLock { $0.sctpConfiguration = remote.sctp }
+        for candidate in remote.candidates { ice.addRemoteCandidate(candidate) }
+        if remote.endOfCandidates { ice.endOfRemoteCandidates() }
+        ice.start(remoteCredentials: remote.credentials)
+        dtls.start(role: remote.dtlsRole, remoteFingerprints: remote.fingerprints)
+    }
+
+    public var sctp: SCTPAssociation? { state.withLock { $0.sctp } }
+
+    public func close() async {
+        state.withLock { $0.sctp }?.close()
+        await dtls.close()
+        await ice.close()
+    }
+
+    fileprivate func iceEvent(_ event: ICEEndpoint.Event) {
+        switch event {
+        case .datagram(let datagram):
+            switch PacketClass(classifying: datagram.readableBytesView) {
+            case .dtls: dtls.receive(datagram)
+            default: break  // SRTP arrives with the media issue
+            }
+        case .stateChanged(let s): onEvent(.ice(s))
+        case .selectedPairChanged(let pair): onEvent(.selectedPair(pair))
+        case .remoteCandidateDiscovered: break
+        }
+    }
+
+    fileprivate func dtlsEvent(_ event: DTLSEndpoint.Event) {
+        switch event {
+        case .applicationData(let packet):
+            let association: SCTPAssociation? = state.withLock { state in
+                if state.sctp == nil && state.early.count < 64 { state.early.append(packet) }
+                return state.sctp
+            }
+            association?.receive(packet: packet)
+        case .stateChanged(let s):
+            onEvent(.dtls(s))
+            if s == .connected { startSCTP() }
+        case .srtpKeys:
+            break  // SRTP sessions arrive with the media issue
+        }
+    }
+
+    private func startSCTP() {
+        let dtls = self.dtls
+        Task {
+            let mtu = await dtls.maximumApplicationDataSize
+            let made: (SCTPAssociation, [[UInt8]])? = state.withLock { state in
+                guard state.sctp == nil, var configuration = state.sctpConfiguration else { return nil }
+                configuration.pathMTU = mtu.map { UInt32($0) } ?? configuration.pathMTU
+                guard let association = try? SCTPAssociation(configuration: configuration, output: { dtls.send($0) }) else {
+                    return nil
+                }
+                state.sctp = association
+                defer { state.early.removeAll() }
+                return (association, state.early)
+            }
+            guard let (association, early) = made else { return }
+            try? association.connect()
+            onEvent(.sctpStarted(association))
+            for packet in early { association.receive(packet: packet) }
+        }
+    }
+}
+
+/// Breaks the construction cycle: the endpoints need their event handlers before the transport exists.
+private final class Relay: Sendable {
+    let target = Mutex<PeerTransport?>(nil)
+    func ice(_ event: ICEEndpoint.Event) { target.withLock { $0 }?.iceEvent(event) }
+    func dtls(_ event: DTLSEndpoint.Event) { target.withLock { $0 }?.dtlsEvent(event) }
+}
