@@ -26,6 +26,12 @@ struct RTPHeaderExtensionTests {
         #expect(elements(packet) == [[1, 0xAA]])
     }
 
+    @Test("one-byte id 0 is a padding byte whatever its length nibble")
+    func oneByteId0() throws {
+        let packet = try rtpParse(rtpHex("90 60 0001 00000001 00000002 | bede 0001 | 05 10 aa 00"))
+        #expect(elements(packet) == [[1, 0xAA]])
+    }
+
     @Test("two-byte form (RFC 8285 §4.3): zero-length data and ids above 14")
     func twoByte() throws {
         let bytes = rtpHex("90 60 0001 00000001 00000002 | 1005 0002 | 01 00 | 0f 03 aabbcc | 00")

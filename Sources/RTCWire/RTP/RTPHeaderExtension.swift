@@ -118,7 +118,7 @@ public struct RTPHeaderExtension: Sendable, Sequence {
         try self.validate()
     }
 
-    /// Writes the 4-byte header and the data.
+    /// Writes the 4-byte header and the data. ``RTPPacket/write(to:)`` refuses blocks over 65535 words first.
     public func write(to buffer: inout ByteBuffer) {
         buffer.writeInteger(profile)
         buffer.writeInteger(UInt16(truncatingIfNeeded: data.readableBytes / 4))
@@ -197,8 +197,9 @@ public struct RTPHeaderExtension: Sendable, Sequence {
 
         public mutating func next() -> Element? {
             while let first = data.readInteger(as: UInt8.self) {
-                // A zero byte where an id would be is padding in both forms.
-                if first == 0 { continue }
+                // Id 0 is padding, one byte at a time, in both forms (RFC 8285 §4.2, §4.3); in the one-byte form
+                // the length nibble of such a byte is ignored.
+                if first == 0 || (!twoByte && first >> 4 == 0) { continue }
                 let id: UInt8
                 let length: Int
                 if twoByte {

@@ -111,14 +111,17 @@ public struct RTPPacket: Sendable, Equatable {
     }
 
     /// Writes the packet. Padding is written as zeros followed by the count.
-    /// - Throws: ``WireError/Code/tooLarge`` for more than 15 CSRCs, ``WireError/Code/malformed`` for a payload
-    ///   type above 127; nothing is written then.
+    /// - Throws: ``WireError/Code/tooLarge`` for more than 15 CSRCs or an extension block over 65535 words,
+    ///   ``WireError/Code/malformed`` for a payload type above 127; nothing is written then.
     public func write(to buffer: inout ByteBuffer) throws(WireError) {
         guard csrcs.count <= 15 else {
             throw WireError(.rtp, .tooLarge, "\(csrcs.count) CSRCs, at most 15")
         }
         guard payloadType <= 0x7F else {
             throw WireError(.rtp, .malformed, "payload type \(payloadType) does not fit in 7 bits")
+        }
+        if let headerExtension, headerExtension.data.readableBytes / 4 > Int(UInt16.max) {
+            throw WireError(.rtp, .tooLarge, "header extension of \(headerExtension.data.readableBytes) bytes")
         }
         var first = Self.version << 6 | UInt8(csrcs.count)
         if paddingLength > 0 { first |= 0x20 }
