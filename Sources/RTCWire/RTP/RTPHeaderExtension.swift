@@ -56,7 +56,9 @@ public struct RTPHeaderExtension: Sendable, Sequence {
         self.data = ByteBuffer()
     }
 
-    /// A block of a profile this implementation does not interpret. `data` is zero-padded to a multiple of 4.
+    /// A block with this profile and data as they are (meant for profiles this implementation does not
+    /// interpret; with 0xBEDE or 0x100X the data is read as elements but not validated — an element that runs
+    /// past the end ends the iteration). `data` is zero-padded to a multiple of 4.
     public init(profile: UInt16, data: ByteBuffer) {
         self.profile = profile
         var data = data
