@@ -47,7 +47,8 @@ var targets: [Target] = [
     .target(name: "AsyncRTCContrib", dependencies: ["AsyncRTC", nioCore, nioPosix]),
     .target(name: "AsyncRTCTesting", dependencies: ["AsyncRTC"]),
 
-    .executableTarget(name: "rtc-demo", dependencies: ["AsyncRTC"], path: "Examples/rtc-demo"),
+    .executableTarget(name: "rtc-demo", dependencies: ["AsyncRTC", "RTCTransport", "RTCMedia", "RTCCrypto", nioCore, nioPosix],
+                     path: "Examples/rtc-demo"),
 
     .testTarget(name: "RTCWireTests", dependencies: ["RTCWire", "RTCCrypto", "FuzzSupport"],
                 resources: [.copy("Fixtures")]),

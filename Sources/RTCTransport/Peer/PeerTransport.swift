@@ -15,6 +15,8 @@ public final class PeerTransport: Sendable {
         case selectedPair(ICECandidatePair)
         /// The SCTP association exists and is connecting; its own `events` report establishment and messages.
         case sctpStarted(SCTPAssociation)
+        /// The SRTP keys DTLS exported (RFC 5764 §4.2), and our DTLS role to pick ours from theirs.
+        case srtpKeys(SRTPKeyingMaterial, role: DTLSEngine.Role)
     }
 
     public let ice: ICEEndpoint
@@ -129,8 +131,8 @@ public final class PeerTransport: Sendable {
         case .stateChanged(let s):
             onEvent(.dtls(s))
             if s == .connected { startSCTP() }
-        case .srtpKeys:
-            break  // SRTP sessions arrive with the media issue
+        case .srtpKeys(let keys, let role):
+            onEvent(.srtpKeys(keys, role: role))
         }
     }
 
