@@ -81,10 +81,7 @@ func transportStack(_ options: Options) async throws {
     let locals = [await peers[0].localParameters, await peers[1].localParameters]
     for i in 0..<2 {
         let other = locals[1 - i]
-        peers[i].start(remote: .init(
-            credentials: other.credentials,
-            candidates: other.candidates.map { ICERemoteCandidate(type: $0.type, address: $0.address, priority: $0.priority, foundation: $0.foundation) },
-            fingerprints: other.fingerprints, dtlsRole: i == 0 ? .server : .client, sctp: .init()))
+        peers[i].start(remote: other.asRemote(peerDTLSRole: i == 0 ? .server : .client, sctp: .init()))
     }
 
     // Follow each side until SCTP is up; keep the SRTP keys DTLS exported.
@@ -159,15 +156,8 @@ func transportStack(_ options: Options) async throws {
         return Digest.hash(.sha256, hasher)
     }
     let transferStart = ContinuousClock.now
-    var sent = 0
-    while sent < total {
-        do {
-            try sctpA.send(streamID: 1, ppid: 53, chunk)
-            sent += chunk.count
-        } catch {
-            guard error.code == .wouldBlock else { throw error }
-            try await Task.sleep(for: .milliseconds(1))
-        }
+    for _ in 0..<(total / chunk.count) {
+        try await sctpA.sendWhenWritable(streamID: 1, ppid: 53, chunk)
     }
     let received = await receiver.value
     let seconds = elapsed(since: transferStart)

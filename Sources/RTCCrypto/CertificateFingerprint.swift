@@ -51,64 +51,40 @@ public struct CertificateFingerprint: Hashable, Sendable, CustomStringConvertibl
         self.init(algorithm: algorithm, bytes: Digest.hash(algorithm.hashAlgorithm, der))
     }
 
-    /// Parses the SDP attribute value `hash-func SP fingerprint`, e.g. `sha-256 AB:CD:…` (RFC 8122 §5).
-    /// Surrounding whitespace is ignored; hex digits may be of either case.
+    /// Parses the SDP attribute value `hash-func SP fingerprint`, e.g. `sha-256 AB:CD:…` (RFC 8122 §5), with
+    /// RTCWire's `a=fingerprint` parser. Surrounding whitespace is ignored; hex digits may be of either case.
     public init(parsing text: String) throws(WireError) {
-        let fields = text.split(whereSeparator: { $0 == " " || $0 == "\t" })
-        guard fields.count == 2 else {
-            throw WireError(.sdp, .malformed, "fingerprint must be 'hash-func SP fingerprint', got \(fields.count) fields")
+        // SDP separates with SP only; text pasted from elsewhere may carry tabs.
+        try self.init(try SDPFingerprint(attributeValue: String(text.map { $0 == "\t" ? " " : $0 })))
+    }
+
+    /// The fingerprint an `a=fingerprint` attribute carries; its hash function must be one we support and its
+    /// length must match it.
+    public init(_ attribute: SDPFingerprint) throws(WireError) {
+        guard let algorithm = Algorithm(textualName: attribute.hashFunction[...]) else {
+            throw WireError(.sdp, .unsupported, "unsupported fingerprint hash function '\(attribute.hashFunction.prefix(32))'")
         }
-        guard let algorithm = Algorithm(textualName: fields[0]) else {
-            throw WireError(.sdp, .unsupported, "unsupported fingerprint hash function '\(fields[0].prefix(32))'")
+        guard attribute.bytes.count == algorithm.digestLength else {
+            throw WireError(.sdp, .malformed,
+                            "\(algorithm) fingerprint needs \(algorithm.digestLength) bytes, got \(attribute.bytes.count)")
         }
-        try self.init(algorithm: algorithm, value: fields[1])
+        self.init(algorithm: algorithm, bytes: attribute.bytes)
     }
 
     /// Parses the hex part alone (`AB:CD:…`), as ORTC's `RTCDtlsFingerprint(algorithm:value:)` carries it.
     public init(algorithm: Algorithm, value: some StringProtocol) throws(WireError) {
-        let utf8 = Array(value.utf8)
-        let expected = algorithm.digestLength
-        // Each byte is two hex digits, and a colon separates neighbours: 3n - 1 characters.
-        guard utf8.count == expected * 3 - 1 else {
-            throw WireError(.sdp, .malformed, "\(algorithm) fingerprint needs \(expected * 3 - 1) characters, got \(utf8.count)")
+        guard !value.contains(where: { $0 == " " || $0 == "\t" }) else {
+            throw WireError(.sdp, .malformed, "a fingerprint value has no spaces")
         }
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(expected)
-        for index in 0..<expected {
-            let offset = index * 3
-            if index > 0, utf8[offset - 1] != UInt8(ascii: ":") {
-                throw WireError(.sdp, .malformed, "fingerprint byte \(index) is not preceded by ':'")
-            }
-            guard let high = Self.hexValue(utf8[offset]), let low = Self.hexValue(utf8[offset + 1]) else {
-                throw WireError(.sdp, .malformed, "fingerprint byte \(index) is not two hex digits")
-            }
-            bytes.append(high << 4 | low)
-        }
-        self.init(algorithm: algorithm, bytes: bytes)
+        try self.init(try SDPFingerprint(attributeValue: "\(algorithm.rawValue) \(value)"))
     }
 
+    /// As the SDP attribute `a=fingerprint` carries it.
+    public var sdpAttribute: SDPFingerprint { SDPFingerprint(hashFunction: algorithm.rawValue, bytes: bytes) }
+
     /// The hex part: upper-case pairs joined by colons (RFC 8122 §5, `UHEX`).
-    public var value: String {
-        let digits = Array("0123456789ABCDEF".utf8)
-        var out: [UInt8] = []
-        out.reserveCapacity(bytes.count * 3)
-        for (index, byte) in bytes.enumerated() {
-            if index > 0 { out.append(UInt8(ascii: ":")) }
-            out.append(digits[Int(byte >> 4)])
-            out.append(digits[Int(byte & 0x0F)])
-        }
-        return String(decoding: out, as: UTF8.self)
-    }
+    public var value: String { sdpAttribute.hex }
 
     /// The SDP attribute value, e.g. `sha-256 AB:CD:…`; ``init(parsing:)`` reads it back.
     public var description: String { "\(algorithm.rawValue) \(value)" }
-
-    private static func hexValue(_ c: UInt8) -> UInt8? {
-        switch c {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): c - UInt8(ascii: "0")
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): c - UInt8(ascii: "a") + 10
-        case UInt8(ascii: "A")...UInt8(ascii: "F"): c - UInt8(ascii: "A") + 10
-        default: nil
-        }
-    }
 }

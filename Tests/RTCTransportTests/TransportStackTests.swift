@@ -39,10 +39,7 @@ import Testing
         let locals = [await peers[0].localParameters, await peers[1].localParameters]
         for i in 0..<2 {
             let other = locals[1 - i]
-            peers[i].start(remote: .init(
-                credentials: other.credentials,
-                candidates: other.candidates.map { ICERemoteCandidate(type: $0.type, address: $0.address, priority: $0.priority, foundation: $0.foundation) },
-                fingerprints: other.fingerprints, dtlsRole: i == 0 ? .server : .client, sctp: .init()))
+            peers[i].start(remote: other.asRemote(peerDTLSRole: i == 0 ? .server : .client, sctp: .init()))
         }
         for _ in 0..<2000 {
             if watches.allSatisfy({ $0.sctp.withLock { $0?.isEstablished } == true }) { break }
@@ -53,7 +50,7 @@ import Testing
         return (peers, associations, watches)
     }
 
-    /// Sends `chunks` on stream 1 of `from`, retrying while the send buffer is full; returns the SHA-256 of what
+    /// Sends `chunks` on stream 1 of `from`, waiting while the send buffer is full; returns the SHA-256 of what
     /// `to` received in order.
     static func transfer(_ chunks: [[UInt8]], from: SCTPAssociation, to: SCTPAssociation) async throws -> [UInt8] {
         let total = chunks.reduce(0) { $0 + $1.count }
@@ -69,18 +66,7 @@ import Testing
             return Digest.hash(.sha256, received)
         }
         for chunk in chunks {
-            while true {
-                let sent: Bool
-                do {
-                    try from.send(streamID: 1, ppid: 53, chunk)
-                    sent = true
-                } catch {
-                    guard error.code == .wouldBlock else { throw error }
-                    sent = false
-                }
-                if sent { break }
-                try await Task.sleep(for: .milliseconds(2))
-            }
+            try await from.sendWhenWritable(streamID: 1, ppid: 53, chunk)
         }
         return await receiver.value
     }

@@ -59,6 +59,18 @@ public final class PeerTransport: Sendable {
         public var credentials: ICECredentials
         public var candidates: [ICELocalCandidate]
         public var fingerprints: [CertificateFingerprint]
+
+        /// These parameters as the peer sees them: every candidate signalled, end of candidates, and the DTLS role
+        /// the peer takes.
+        public func asRemote(peerDTLSRole: DTLSEngine.Role, sctp: SCTPAssociation.Configuration? = nil) -> RemoteParameters {
+            RemoteParameters(
+                credentials: credentials,
+                candidates: candidates.map {
+                    ICERemoteCandidate(type: $0.type, address: $0.address, priority: $0.priority, foundation: $0.foundation,
+                                       component: $0.component)
+                },
+                fingerprints: fingerprints, dtlsRole: peerDTLSRole, sctp: sctp)
+        }
     }
 
     public var localParameters: LocalParameters {
@@ -69,6 +81,9 @@ public final class PeerTransport: Sendable {
     }
 
     /// What we learnt of the peer.
+    ///
+    /// For two transports in one process, `other.localParameters.asRemote(...)` hands one side's parameters to
+    /// the other directly.
     public struct RemoteParameters: Sendable {
         public var credentials: ICECredentials
         public var candidates: [ICERemoteCandidate]
