@@ -127,16 +127,6 @@ struct CandidateTests {
     }
 
     @Test func corpusReplay() throws {
-        let corpus = try SDPFixtures.corpus("Candidate")
-        #expect(corpus.count >= 1000)
-        var accepted = 0
-        for input in corpus {
-            switch FuzzChecks.candidate(input) {
-            case .accepted: accepted += 1
-            case .rejected: break
-            case .invariantBroken(let why): Issue.record("\(why): \(String(decoding: input, as: UTF8.self))")
-            }
-        }
-        #expect(accepted > 0)
+        try CorpusReplay.replay("Candidate", FuzzChecks.candidate)
     }
 }

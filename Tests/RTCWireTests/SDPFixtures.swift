@@ -31,11 +31,4 @@ enum SDPFixtures {
         let text = try String(contentsOf: directory.appendingPathComponent("chromium_candidates.txt"), encoding: .utf8)
         return text.split(separator: "\n").map(String.init)
     }
-
-    /// Every file of `Fuzz/Corpus/<name>/`.
-    static func corpus(_ name: String) throws -> [[UInt8]] {
-        let folder = repositoryRoot.appendingPathComponent("Fuzz/Corpus/\(name)")
-        let files = try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { !$0.hasPrefix(".") }
-        return try files.sorted().map { Array(try Data(contentsOf: folder.appendingPathComponent($0))) }
-    }
 }

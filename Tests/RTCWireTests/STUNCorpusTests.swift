@@ -13,18 +13,7 @@ private typealias T = STUNTestSupport
     static let corpus = repositoryRoot.appendingPathComponent("Fuzz/Corpus/STUN")
 
     @Test func corpusReplays() throws {
-        let names = try FileManager.default.contentsOfDirectory(atPath: Self.corpus.path).filter { !$0.hasPrefix(".") }
-        #expect(names.count >= 1000, "Fuzz/Corpus/STUN holds \(names.count) inputs")
-        var accepted = 0
-        for name in names {
-            let bytes = try [UInt8](Data(contentsOf: Self.corpus.appendingPathComponent(name)))
-            let outcome = FuzzChecks.stun(bytes)
-            if case .invariantBroken(let why) = outcome {
-                Issue.record("\(name): \(why)")
-            }
-            if outcome == .accepted { accepted += 1 }
-        }
-        #expect(accepted > 0)
+        try CorpusReplay.replay("STUN", FuzzChecks.stun)
     }
 
     @Test func vectorsAndSamplesPassTheFuzzCheck() throws {
@@ -38,9 +27,9 @@ private typealias T = STUNTestSupport
         if case .invariantBroken = FuzzChecks.stun(T.bytes("4000 0004 01020304")) { Issue.record("ChannelData") }
     }
 
-    /// Writes the hand-made seeds into Fuzz/Corpus/STUN when `STUN_WRITE_SEEDS=1`; otherwise does nothing.
-    @Test func writeSeeds() throws {
-        guard ProcessInfo.processInfo.environment["STUN_WRITE_SEEDS"] == "1" else { return }
+    /// A tool, not a test: writes the hand-made seeds into Fuzz/Corpus/STUN when `STUN_WRITE_SEEDS=1`.
+    @Test(.enabled(if: ProcessInfo.processInfo.environment["STUN_WRITE_SEEDS"] == "1"))
+    func writeSeeds() throws {
         try FileManager.default.createDirectory(at: Self.corpus, withIntermediateDirectories: true)
         var seeds: [(String, [UInt8])] = [
             ("rfc5769-2.1-request", T.rfc5769Request), ("rfc5769-2.2-ipv4-response", T.rfc5769IPv4Response),
@@ -69,7 +58,8 @@ private typealias T = STUNTestSupport
     /// Writes `STUN_VARIANTS` (a count) generated messages to the directory `STUN_VARIANTS_DIR`, for
     /// `FuzzSTUN -merge=1 Fuzz/Corpus/STUN DIR` to pick from: random mixes of every attribute kind, random lengths,
     /// and damaged copies (cut, a byte flipped, a length field bumped). Seeded, so reproducible.
-    @Test func writeVariants() throws {
+    @Test(.enabled(if: ProcessInfo.processInfo.environment["STUN_VARIANTS_DIR"] != nil))
+    func writeVariants() throws {
         let environment = ProcessInfo.processInfo.environment
         guard let countText = environment["STUN_VARIANTS"], let count = Int(countText),
               let directory = environment["STUN_VARIANTS_DIR"] else { return }
