@@ -1,0 +1,219 @@
+import RTCCrypto
+import RTCTransport
+import RTCWire
+import NIOCore
+import Synchronization
+
+/// The data channels of one peer connection and the SCTP association under them: stream ids by DTLS role,
+/// DCEP open/ack (RFC 8832), PPIDs (RFC 8831 §6.6), message size limits and closing by stream reset.
+final class DataChannelHub: Sendable {
+    struct State {
+        var association: SCTPAssociation?
+        var established = false
+        var dtlsRole: DTLSEngine.Role?
+        /// Channels with a stream id.
+        var channels: [UInt16: RTCDataChannel] = [:]
+        /// Channels created before the DTLS role was known.
+        var unassigned: [RTCDataChannel] = []
+        var remoteMaxMessageSize = 65_536
+        var onDataChannel: (@Sendable (RTCDataChannel) -> Void)?
+        var closed = false
+    }
+
+    let state = Mutex(State())
+
+    /// Creates a channel; DCEP opens it once SCTP is up (negotiated ones just become open).
+    func create(_ parameters: RTCDataChannelParameters) throws(RTCError) -> RTCDataChannel {
+        if parameters.maxRetransmits != nil && parameters.maxPacketLifeTime != nil {
+            throw RTCError(.type, "maxRetransmits and maxPacketLifeTime cannot both be set")
+        }
+        if parameters.negotiated && parameters.id == nil {
+            throw RTCError(.type, "a negotiated data channel needs an id")
+        }
+        if let id = parameters.id, !(0...65534).contains(id) {
+            throw RTCError(.type, "data channel id \(id) is out of range")
+        }
+        let result: Result<(RTCDataChannel, Bool), RTCError> = state.withLock { state in
+            if state.closed { return .failure(RTCError(.invalidState, "the peer connection is closed")) }
+            var id = parameters.id.map(UInt16.init)
+            if id == nil, let role = state.dtlsRole { id = Self.freeID(in: state, role: role) }
+            if let id, state.channels[id] != nil { return .failure(RTCError(.operation, "data channel id \(id) is in use")) }
+            let channel = RTCDataChannel(parameters: parameters, id: id, hub: self)
+            if let id { state.channels[id] = channel } else { state.unassigned.append(channel) }
+            return .success((channel, state.established))
+        }
+        let (channel, established) = try result.get()
+        if established { open(channel) }
+        return channel
+    }
+
+    /// RFC 8832 §6: the DTLS client uses even stream ids, the server odd ones.
+    private static func freeID(in state: State, role: DTLSEngine.Role) -> UInt16? {
+        var id: UInt16 = role == .client ? 0 : 1
+        while state.channels[id] != nil {
+            guard id <= 65532 else { return nil }
+            id += 2
+        }
+        return id
+    }
+
+    /// DTLS is up and its role known: give waiting channels their ids.
+    func setDTLSRole(_ role: DTLSEngine.Role) {
+        state.withLock { state in
+            state.dtlsRole = role
+            for channel in state.unassigned {
+                guard let id = Self.freeID(in: state, role: role) else { continue }
+                channel.state.withLock { $0.id = id }
+                state.channels[id] = channel
+            }
+            state.unassigned.removeAll()
+        }
+    }
+
+    func setRemoteMaxMessageSize(_ size: Int) {
+        state.withLock { $0.remoteMaxMessageSize = size }
+    }
+
+    /// The association exists: follow its events.
+    func attach(_ association: SCTPAssociation) {
+        state.withLock { $0.association = association }
+        Task { [self] in
+            for await event in association.events {
+                handle(event)
+            }
+            closeAll()
+        }
+    }
+
+    private func handle(_ event: SCTPEvent) {
+        switch event {
+        case .established:
+            let pending: [RTCDataChannel] = state.withLock { state in
+                state.established = true
+                return Array(state.channels.values)
+            }
+            for channel in pending.sorted(by: { ($0.id ?? 0) < ($1.id ?? 0) }) { open(channel) }
+        case .message(let message):
+            receive(message)
+        case .streamsReset(let incoming, _):
+            for id in incoming {
+                let channel = state.withLock { $0.channels.removeValue(forKey: id) }
+                channel?.closed()
+            }
+        case .ended:
+            closeAll()
+        default:
+            break
+        }
+    }
+
+    private func open(_ channel: RTCDataChannel) {
+        guard let id = channel.state.withLock({ $0.id }), let association = state.withLock({ $0.association }) else { return }
+        if channel.negotiated {
+            channel.opened()
+            return
+        }
+        let p = channel.parameters
+        let open = DataChannelOpen(
+            channelType: DataChannelChannelType(ordered: p.ordered, maxRetransmits: p.maxRetransmits.map { UInt32(clamping: $0) },
+                                                maxPacketLifeTime: p.maxPacketLifeTime.map { UInt32(clamping: $0) }),
+            priority: 256,
+            reliabilityParameter: UInt32(clamping: p.maxRetransmits ?? p.maxPacketLifeTime ?? 0),
+            label: p.label, protocol: p.protocol)
+        var buffer = ByteBuffer()
+        DCEPMessage.open(open).write(to: &buffer)
+        // DCEP messages are always sent reliably and ordered (RFC 8832 §6).
+        try? association.send(streamID: id, ppid: SCTPPayloadProtocolIdentifier.dcep.rawValue, Array(buffer.readableBytesView))
+    }
+
+    private func receive(_ message: SCTPMessage) {
+        let ppid = SCTPPayloadProtocolIdentifier(rawValue: message.ppid)
+        if ppid == .dcep {
+            receiveDCEP(message)
+            return
+        }
+        guard let channel = state.withLock({ $0.channels[message.streamID] }) else { return }
+        switch ppid {
+        case .string, .stringPartial:
+            channel.deliver(.text(String(decoding: message.bytes, as: UTF8.self)))
+        case .binary, .binaryPartial:
+            channel.deliver(.binary(message.bytes))
+        case .stringEmpty:
+            channel.deliver(.text(""))
+        case .binaryEmpty:
+            channel.deliver(.binary([]))
+        default:
+            break
+        }
+    }
+
+    private func receiveDCEP(_ message: SCTPMessage) {
+        var buffer = ByteBuffer(bytes: message.bytes)
+        guard let dcep = try? DCEPMessage(parsing: &buffer) else { return }
+        switch dcep {
+        case .ack:
+            state.withLock { $0.channels[message.streamID] }?.opened()
+        case .open(let open):
+            let accepted: (RTCDataChannel, SCTPAssociation)? = state.withLock { state in
+                guard let association = state.association, state.channels[message.streamID] == nil else { return nil }
+                // RFC 8832 §6: the peer opens on ids of its own parity only.
+                if let role = state.dtlsRole, (message.streamID % 2 == 0) == (role == .client) { return nil }
+                let type = open.channelType
+                let parameters = RTCDataChannelParameters(
+                    label: open.label, ordered: type.isOrdered,
+                    maxPacketLifeTime: type.limitsLifetime ? Int(open.reliabilityParameter) : nil,
+                    maxRetransmits: type.limitsRetransmits ? Int(open.reliabilityParameter) : nil,
+                    protocol: open.protocol, negotiated: false, id: Int(message.streamID))
+                let channel = RTCDataChannel(parameters: parameters, id: message.streamID, hub: self)
+                state.channels[message.streamID] = channel
+                return (channel, association)
+            }
+            guard let (channel, association) = accepted else { return }
+            var ack = ByteBuffer()
+            DCEPMessage.ack.write(to: &ack)
+            try? association.send(streamID: message.streamID, ppid: SCTPPayloadProtocolIdentifier.dcep.rawValue,
+                                  Array(ack.readableBytesView))
+            channel.opened()
+            state.withLock { $0.onDataChannel }?(channel)
+        }
+    }
+
+    func send(_ bytes: [UInt8], text: Bool, on channel: RTCDataChannel) throws(RTCError) {
+        let (association, limit) = state.withLock { ($0.association, $0.remoteMaxMessageSize) }
+        guard channel.readyState == .open, let id = channel.state.withLock({ $0.id }), let association else {
+            throw RTCError(.invalidState, "data channel '\(channel.label)' is not open")
+        }
+        guard bytes.count <= limit else {
+            throw RTCError(.type, "message of \(bytes.count) bytes exceeds the peer's max-message-size of \(limit)")
+        }
+        let ppid: SCTPPayloadProtocolIdentifier = bytes.isEmpty ? (text ? .stringEmpty : .binaryEmpty) : (text ? .string : .binary)
+        do {
+            // SCTP cannot carry an empty message: one zero byte stands in for it (RFC 8831 §6.6).
+            try association.send(streamID: id, ppid: ppid.rawValue, ordered: channel.ordered,
+                                 reliability: channel.reliability, bytes.isEmpty ? [0] : bytes)
+        } catch {
+            throw RTCError(.operation, "data channel send failed: \(error)")
+        }
+    }
+
+    func close(_ channel: RTCDataChannel) {
+        guard let id = channel.state.withLock({ $0.id }) else {
+            channel.closed()
+            return
+        }
+        let association = state.withLock { $0.association }
+        channel.state.withLock { if $0.readyState != .closed { $0.readyState = .closing } }
+        try? association?.resetStreams([id])
+        state.withLock { _ = $0.channels.removeValue(forKey: id) }
+        channel.closed()
+    }
+
+    func closeAll() {
+        let all: [RTCDataChannel] = state.withLock { state in
+            state.closed = true
+            defer { state.channels.removeAll(); state.unassigned.removeAll() }
+            return Array(state.channels.values) + state.unassigned
+        }
+        for channel in all { channel.closed() }
+    }
+}

@@ -1,0 +1,134 @@
+import RTCTransport
+import RTCWire
+import Synchronization
+
+/// W3C `RTCDataChannelState`.
+public enum RTCDataChannelState: String, Hashable, Sendable {
+    case connecting, open, closing, closed
+}
+
+/// A message received on a data channel.
+public enum RTCDataChannelMessage: Hashable, Sendable {
+    case text(String)
+    case binary([UInt8])
+}
+
+/// The options of a data channel (W3C `RTCDataChannelInit`, aiortc's `RTCDataChannelParameters`).
+public struct RTCDataChannelParameters: Hashable, Sendable {
+    public var label: String
+    public var ordered: Bool
+    public var maxPacketLifeTime: Int?
+    public var maxRetransmits: Int?
+    public var `protocol`: String
+    public var negotiated: Bool
+    public var id: Int?
+
+    public init(label: String = "", ordered: Bool = true, maxPacketLifeTime: Int? = nil, maxRetransmits: Int? = nil,
+                protocol: String = "", negotiated: Bool = false, id: Int? = nil) {
+        self.label = label
+        self.ordered = ordered
+        self.maxPacketLifeTime = maxPacketLifeTime
+        self.maxRetransmits = maxRetransmits
+        self.protocol = `protocol`
+        self.negotiated = negotiated
+        self.id = id
+    }
+}
+
+/// A data channel (RFC 8831) over the peer connection's SCTP association, opened with DCEP (RFC 8832) unless
+/// negotiated out of band.
+public final class RTCDataChannel: Sendable {
+    public let parameters: RTCDataChannelParameters
+    public var label: String { parameters.label }
+    public var ordered: Bool { parameters.ordered }
+    public var maxPacketLifeTime: Int? { parameters.maxPacketLifeTime }
+    public var maxRetransmits: Int? { parameters.maxRetransmits }
+    public var `protocol`: String { parameters.protocol }
+    public var negotiated: Bool { parameters.negotiated }
+
+    /// The SCTP stream id; nil until the DTLS role decides even or odd (RFC 8832 §6).
+    public var id: Int? { state.withLock { $0.id.map(Int.init) } }
+    public var readyState: RTCDataChannelState { state.withLock { $0.readyState } }
+
+    /// Messages as they arrive; finishes when the channel closes.
+    public let messages: AsyncStream<RTCDataChannelMessage>
+
+    public var onOpen: (@Sendable () -> Void)? {
+        get { state.withLock { $0.onOpen } }
+        set { state.withLock { $0.onOpen = newValue } }
+    }
+    public var onMessage: (@Sendable (RTCDataChannelMessage) -> Void)? {
+        get { state.withLock { $0.onMessage } }
+        set { state.withLock { $0.onMessage = newValue } }
+    }
+    public var onClose: (@Sendable () -> Void)? {
+        get { state.withLock { $0.onClose } }
+        set { state.withLock { $0.onClose = newValue } }
+    }
+
+    struct State {
+        var id: UInt16?
+        var readyState: RTCDataChannelState = .connecting
+        var onOpen: (@Sendable () -> Void)?
+        var onMessage: (@Sendable (RTCDataChannelMessage) -> Void)?
+        var onClose: (@Sendable () -> Void)?
+    }
+
+    let state: Mutex<State>
+    let continuation: AsyncStream<RTCDataChannelMessage>.Continuation
+    let hub: DataChannelHub
+
+    init(parameters: RTCDataChannelParameters, id: UInt16?, hub: DataChannelHub) {
+        self.parameters = parameters
+        self.hub = hub
+        self.state = Mutex(State(id: id))
+        (messages, continuation) = AsyncStream.makeStream(bufferingPolicy: .unbounded)
+    }
+
+    /// Sends a text message (PPID 51, or 56 when empty; RFC 8831 §6.6).
+    public func send(_ text: String) throws(RTCError) {
+        try hub.send(Array(text.utf8), text: true, on: self)
+    }
+
+    /// Sends a binary message (PPID 53, or 57 when empty).
+    public func send(_ bytes: [UInt8]) throws(RTCError) {
+        try hub.send(bytes, text: false, on: self)
+    }
+
+    /// Closes the channel by resetting its stream (RFC 8831 §6.7).
+    public func close() {
+        hub.close(self)
+    }
+
+    // MARK: Called by the hub
+
+    var reliability: SCTPReliability {
+        if let n = parameters.maxRetransmits { return .maxRetransmits(UInt32(clamping: n)) }
+        if let ms = parameters.maxPacketLifeTime { return .maxLifetime(milliseconds: UInt32(clamping: ms)) }
+        return .reliable
+    }
+
+    func opened() {
+        let callback: (@Sendable () -> Void)? = state.withLock { state in
+            guard state.readyState == .connecting else { return nil }
+            state.readyState = .open
+            return state.onOpen
+        }
+        callback?()
+    }
+
+    func deliver(_ message: RTCDataChannelMessage) {
+        continuation.yield(message)
+        state.withLock { $0.onMessage }?(message)
+    }
+
+    func closed() {
+        let callback: (@Sendable () -> Void)? = state.withLock { state in
+            guard state.readyState != .closed else { return nil }
+            state.readyState = .closed
+            return state.onClose
+        }
+        continuation.finish()
+        callback?()
+    }
+}

@@ -1,0 +1,118 @@
+import RTCCrypto
+import RTCTransport
+import RTCWire
+
+extension RTCPeerConnection {
+    /// What AsyncRTC reads from a remote description.
+    struct RemoteDescriptionInfo {
+        var credentials: ICECredentials
+        var fingerprints: [CertificateFingerprint]
+        var setup: SDPSetupRole?
+        var candidates: [ICERemoteCandidate]
+        var endOfCandidates: Bool
+        var sctpPort: UInt16?
+        var maxMessageSize: Int?
+        /// Every m-line as (kind, proto, mid), to answer the ones we reject.
+        var media: [MediaDescription]
+    }
+
+    /// Reads what ICE, DTLS and SCTP need from a description; refuses one without fingerprints or credentials.
+    static func parse(_ sdp: String) throws(RTCError) -> RemoteDescriptionInfo {
+        let description: SessionDescription
+        do {
+            description = try SessionDescription(parsing: sdp)
+        } catch {
+            throw RTCError(.syntax, "invalid SDP: \(error.reason)")
+        }
+        let bundled = description.media.first { $0.port != 0 } ?? description.media.first
+        guard let section = bundled else { throw RTCError(.invalidAccess, "the description has no m= section") }
+        guard let ufrag = section.iceUfrag ?? description.iceUfrag, let pwd = section.icePwd ?? description.icePwd else {
+            throw RTCError(.invalidAccess, "the description has no ice-ufrag/ice-pwd")
+        }
+        let sdpFingerprints = section.fingerprints.isEmpty ? description.fingerprints : section.fingerprints
+        let fingerprints = sdpFingerprints.compactMap { try? CertificateFingerprint($0) }
+        guard !fingerprints.isEmpty else {
+            throw RTCError(.invalidAccess, "the description has no usable a=fingerprint: DTLS would have nothing to trust")
+        }
+        let application = description.media.first { $0.kind == "application" && $0.port != 0 }
+        let candidates = description.media.flatMap(\.candidates).compactMap(remoteCandidate)
+        let maxMessageSize = application.map { $0.maxMessageSize.map { Int(clamping: $0) } ?? 65_536 }
+        return RemoteDescriptionInfo(
+            credentials: ICECredentials(usernameFragment: ufrag, password: pwd),
+            fingerprints: fingerprints, setup: section.setup ?? description.setup,
+            candidates: candidates, endOfCandidates: description.media.contains { $0.endOfCandidates },
+            sctpPort: application.map { $0.sctpPort ?? $0.sctpMaps.first?.port ?? 5000 },
+            maxMessageSize: maxMessageSize, media: description.media)
+    }
+
+    /// A UDP candidate with a numeric address; mDNS (`.local`) names and TCP candidates are skipped for now.
+    static func remoteCandidate(_ line: ICECandidate) -> ICERemoteCandidate? {
+        guard line.transportProtocol == .udp, let ip = STUNAddress.IP(line.address) else { return nil }
+        let type: ICECandidateType = switch line.type {
+        case .host: .host
+        case .srflx: .serverReflexive
+        case .prflx: .peerReflexive
+        case .relay: .relayed
+        }
+        return ICERemoteCandidate(type: type, address: STUNAddress(ip: ip, port: line.port), priority: line.priority,
+                                  foundation: line.foundation, component: line.component)
+    }
+
+    /// Our description: one bundled `application` section (data channels), and any remote media sections
+    /// answered as rejected (port 0) with their mids, so BUNDLE stays consistent.
+    func makeDescription(_ local: PeerTransport.LocalParameters, setup: String, rejectedMedia: [MediaDescription]) -> String {
+        let version: UInt64 = state.withLock { state in
+            state.sessionVersion += 1
+            return state.sessionVersion
+        }
+        let sessionID = state.withLock { $0.sessionID }
+        let candidates = local.candidates.map { c in
+            ICECandidate(foundation: c.foundation, component: c.component, transport: "udp", priority: c.priority,
+                         address: "\(c.address.ip)", port: c.address.port, type: .host)
+        }
+        let defaultAddress = local.candidates.first?.address
+        let remoteApplicationMid = rejectedMedia.first { $0.kind == "application" && $0.port != 0 }?.mid
+        let dataMid = remoteApplicationMid ?? (rejectedMedia.isEmpty ? "0" : nil)
+        var lines = [
+            "v=0", "o=- \(sessionID) \(version) IN IP4 0.0.0.0", "s=-", "t=0 0",
+        ]
+        if let dataMid { lines.append("a=group:BUNDLE \(dataMid)") }
+        lines.append("a=msid-semantic:WMS *")
+        func dataSection(mid: String) -> [String] {
+            var s = [
+                "m=application \(defaultAddress?.port ?? 9) UDP/DTLS/SCTP webrtc-datachannel",
+                "c=IN \(defaultAddress?.family == .ipv6 ? "IP6" : "IP4") \(defaultAddress.map { "\($0.ip)" } ?? "0.0.0.0")",
+                "a=mid:\(mid)",
+                "a=sctp-port:5000",
+                "a=max-message-size:\(DataChannelHub.localMaxMessageSize)",
+                "a=ice-ufrag:\(local.credentials.usernameFragment)",
+                "a=ice-pwd:\(local.credentials.password)",
+            ]
+            s += local.fingerprints.filter { $0.algorithm == .sha256 }.map { "a=fingerprint:\($0)" }
+            s.append("a=setup:\(setup)")
+            s += candidates.map { "a=\($0.description)" }
+            s.append("a=end-of-candidates")
+            return s
+        }
+        if rejectedMedia.isEmpty {
+            lines += dataSection(mid: "0")
+        } else {
+            for media in rejectedMedia {
+                if media.kind == "application" && media.port != 0 && media.mid == dataMid {
+                    lines += dataSection(mid: media.mid ?? "0")
+                } else {
+                    lines.append("m=\(media.kind) 0 \(media.proto) \(media.formats.joined(separator: " "))")
+                    lines.append("c=IN IP4 0.0.0.0")
+                    if let mid = media.mid { lines.append("a=mid:\(mid)") }
+                    lines.append("a=inactive")
+                }
+            }
+        }
+        return lines.joined(separator: "\r\n") + "\r\n"
+    }
+}
+
+extension DataChannelHub {
+    /// The largest message we accept (a=max-message-size, RFC 8841 §6): usrsctp's receive limit.
+    static let localMaxMessageSize = 262_144
+}

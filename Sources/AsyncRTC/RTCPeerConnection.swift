@@ -1,0 +1,295 @@
+import NIOCore
+import NIOPosix
+import RTCCrypto
+import RTCTransport
+import RTCWire
+import Synchronization
+
+/// A peer connection, as aiortc's `RTCPeerConnection`: JSEP offer/answer, ICE, DTLS and SCTP data channels,
+/// everything bundled on one transport.
+///
+/// This first version carries data channels only: media sections in a remote offer are answered as rejected
+/// (port 0) until the media issue lands.
+public final class RTCPeerConnection: Sendable {
+    public let configuration: RTCConfiguration
+    let certificate: DTLSCertificate
+    let eventLoop: any EventLoop
+    let operations = OperationChain()
+    let hub = DataChannelHub()
+    let state: Mutex<State>
+
+    struct State {
+        var signalingState: RTCSignalingState = .stable
+        var iceGatheringState: RTCIceGatheringState = .new
+        var iceConnectionState: RTCIceConnectionState = .new
+        var connectionState: RTCPeerConnectionState = .new
+        var dtlsState: DTLSEndpoint.State = .new
+        var localDescription: RTCSessionDescription?
+        var remoteDescription: RTCSessionDescription?
+        var transport: PeerTransport?
+        var sessionID = UInt64.random(in: 1..<(1 << 62))
+        var sessionVersion: UInt64 = 0
+        /// True when we made the offer of the current negotiation (ICE controlling, DTLS actpass).
+        var isOfferer = false
+        var started = false
+        var closed = false
+        var handlers = Handlers()
+    }
+
+    struct Handlers {
+        var onConnectionStateChange: (@Sendable (RTCPeerConnectionState) -> Void)?
+        var onIceConnectionStateChange: (@Sendable (RTCIceConnectionState) -> Void)?
+        var onIceGatheringStateChange: (@Sendable (RTCIceGatheringState) -> Void)?
+        var onSignalingStateChange: (@Sendable (RTCSignalingState) -> Void)?
+    }
+
+    public init(configuration: RTCConfiguration = RTCConfiguration()) {
+        self.configuration = configuration
+        // Certificate generation only fails if OpenSSL cannot make an EC key, which a working install always can.
+        self.certificate = try! DTLSCertificate.generate()
+        self.eventLoop = MultiThreadedEventLoopGroup.singleton.next()
+        self.state = Mutex(State())
+    }
+
+    // MARK: State
+
+    public var signalingState: RTCSignalingState { state.withLock { $0.signalingState } }
+    public var iceGatheringState: RTCIceGatheringState { state.withLock { $0.iceGatheringState } }
+    public var iceConnectionState: RTCIceConnectionState { state.withLock { $0.iceConnectionState } }
+    public var connectionState: RTCPeerConnectionState { state.withLock { $0.connectionState } }
+    public var localDescription: RTCSessionDescription? { state.withLock { $0.localDescription } }
+    public var remoteDescription: RTCSessionDescription? { state.withLock { $0.remoteDescription } }
+
+    public var onDataChannel: (@Sendable (RTCDataChannel) -> Void)? {
+        get { hub.state.withLock { $0.onDataChannel } }
+        set { hub.state.withLock { $0.onDataChannel = newValue } }
+    }
+    public var onConnectionStateChange: (@Sendable (RTCPeerConnectionState) -> Void)? {
+        get { state.withLock { $0.handlers.onConnectionStateChange } }
+        set { state.withLock { $0.handlers.onConnectionStateChange = newValue } }
+    }
+    public var onIceConnectionStateChange: (@Sendable (RTCIceConnectionState) -> Void)? {
+        get { state.withLock { $0.handlers.onIceConnectionStateChange } }
+        set { state.withLock { $0.handlers.onIceConnectionStateChange = newValue } }
+    }
+    public var onIceGatheringStateChange: (@Sendable (RTCIceGatheringState) -> Void)? {
+        get { state.withLock { $0.handlers.onIceGatheringStateChange } }
+        set { state.withLock { $0.handlers.onIceGatheringStateChange = newValue } }
+    }
+    public var onSignalingStateChange: (@Sendable (RTCSignalingState) -> Void)? {
+        get { state.withLock { $0.handlers.onSignalingStateChange } }
+        set { state.withLock { $0.handlers.onSignalingStateChange = newValue } }
+    }
+
+    // MARK: Data channels
+
+    /// Creates a data channel (W3C `createDataChannel`, aiortc's argument names).
+    public func createDataChannel(_ label: String, ordered: Bool = true, maxPacketLifeTime: Int? = nil,
+                                  maxRetransmits: Int? = nil, protocol: String = "", negotiated: Bool = false,
+                                  id: Int? = nil) throws(RTCError) -> RTCDataChannel {
+        guard !state.withLock({ $0.closed }) else { throw RTCError(.invalidState, "the peer connection is closed") }
+        return try hub.create(RTCDataChannelParameters(label: label, ordered: ordered, maxPacketLifeTime: maxPacketLifeTime,
+                                                       maxRetransmits: maxRetransmits, protocol: `protocol`,
+                                                       negotiated: negotiated, id: id))
+    }
+
+    // MARK: Offer / answer (JSEP, RFC 8829)
+
+    public func createOffer() async throws -> RTCSessionDescription {
+        try await operations.run { [self] in
+            guard !state.withLock({ $0.closed }) else { throw RTCError(.invalidState, "the peer connection is closed") }
+            let transport = try await ensureTransport(controlling: true)
+            let local = await transport.localParameters
+            return RTCSessionDescription(sdp: makeDescription(local, setup: "actpass", rejectedMedia: []), type: .offer)
+        }
+    }
+
+    public func createAnswer() async throws -> RTCSessionDescription {
+        try await operations.run { [self] in
+            let (signaling, remote) = state.withLock { ($0.signalingState, $0.remoteDescription) }
+            guard signaling == .haveRemoteOffer, let remote else {
+                throw RTCError(.invalidState, "createAnswer needs a remote offer (signaling state \(signaling.rawValue))")
+            }
+            let transport = try await ensureTransport(controlling: false)
+            let local = await transport.localParameters
+            let parsed = try Self.parse(remote.sdp)
+            return RTCSessionDescription(sdp: makeDescription(local, setup: "active", rejectedMedia: parsed.media),
+                                         type: .answer)
+        }
+    }
+
+    /// Applies our own offer or answer; with no argument, creates the right one first (W3C implicit SLD).
+    public func setLocalDescription(_ given: RTCSessionDescription? = nil) async throws {
+        let description: RTCSessionDescription
+        if let given {
+            description = given
+        } else if signalingState == .haveRemoteOffer {
+            description = try await createAnswer()
+        } else {
+            description = try await createOffer()
+        }
+        try await operations.run { [self] in
+            try state.withLock { state throws(RTCError) in
+                switch (description.type, state.signalingState) {
+                case (.offer, .stable), (.offer, .haveLocalOffer):
+                    state.signalingState = .haveLocalOffer
+                    state.isOfferer = true
+                case (.answer, .haveRemoteOffer):
+                    state.signalingState = .stable
+                    state.isOfferer = false
+                default:
+                    throw RTCError(.invalidState, "cannot set a local \(description.type.rawValue) in \(state.signalingState.rawValue)")
+                }
+                state.localDescription = description
+                state.iceGatheringState = .complete  // host candidates are gathered with the transport
+            }
+            emitSignalingState()
+            try await startIfReady()
+        }
+    }
+
+    public func setRemoteDescription(_ description: RTCSessionDescription) async throws {
+        try await operations.run { [self] in
+            let parsed = try Self.parse(description.sdp)
+            try state.withLock { state throws(RTCError) in
+                switch (description.type, state.signalingState) {
+                case (.offer, .stable), (.offer, .haveRemoteOffer):
+                    state.signalingState = .haveRemoteOffer
+                    state.isOfferer = false
+                case (.answer, .haveLocalOffer):
+                    state.signalingState = .stable
+                default:
+                    throw RTCError(.invalidState, "cannot set a remote \(description.type.rawValue) in \(state.signalingState.rawValue)")
+                }
+                state.remoteDescription = description
+            }
+            if let size = parsed.maxMessageSize { hub.setRemoteMaxMessageSize(size) }
+            emitSignalingState()
+            try await startIfReady()
+        }
+    }
+
+    /// Adds a trickled remote candidate; nil marks the end of candidates.
+    public func addIceCandidate(_ candidate: RTCIceCandidate?) async throws {
+        try await operations.run { [self] in
+            guard let transport = state.withLock({ $0.transport }), state.withLock({ $0.remoteDescription }) != nil else {
+                throw RTCError(.invalidState, "addIceCandidate needs a remote description")
+            }
+            guard let candidate else {
+                transport.ice.endOfRemoteCandidates()
+                return
+            }
+            if let remote = candidate.wireCandidate.flatMap(Self.remoteCandidate) { transport.ice.addRemoteCandidate(remote) }
+        }
+    }
+
+    public func close() async {
+        let transport: PeerTransport? = state.withLock { state in
+            guard !state.closed else { return nil }
+            state.closed = true
+            state.signalingState = .closed
+            return state.transport
+        }
+        hub.closeAll()
+        await transport?.close()
+        updateStates { $0.connectionState = .closed; $0.iceConnectionState = .closed }
+    }
+
+    // MARK: Internals
+
+    private func ensureTransport(controlling: Bool) async throws -> PeerTransport {
+        if let existing = state.withLock({ $0.transport }) { return existing }
+        var options = ICEEndpoint.Options()
+        options.includeLoopback = configuration.includeLoopbackCandidates
+        options.loopbackOnly = configuration.loopbackOnly
+        let transport = try await PeerTransport.make(on: eventLoop, iceRole: controlling ? .controlling : .controlled,
+                                                     certificate: certificate, iceOptions: options) { [weak self] event in
+            self?.transportEvent(event)
+        }
+        state.withLock { state in
+            state.transport = transport
+            state.iceGatheringState = .complete
+        }
+        return transport
+    }
+
+    /// Starts ICE/DTLS/SCTP once both descriptions are in place.
+    private func startIfReady() async throws {
+        let (local, remote, started, isOfferer) = state.withLock { ($0.localDescription, $0.remoteDescription, $0.started, $0.isOfferer) }
+        guard let local, let remote, !started else { return }
+        _ = local
+        let parsed = try Self.parse(remote.sdp)
+        guard let transport = state.withLock({ $0.transport }) else { return }
+        // RFC 8842 §5: the offerer is actpass; the answerer picks. We answer active (DTLS client).
+        let dtlsRole: DTLSEngine.Role
+        if isOfferer {
+            dtlsRole = parsed.setup == .active ? .server : .client
+        } else {
+            dtlsRole = .client
+        }
+        hub.setDTLSRole(dtlsRole)
+        state.withLock { $0.started = true }
+        var sctp: SCTPAssociation.Configuration? = nil
+        if let port = parsed.sctpPort {
+            sctp = SCTPAssociation.Configuration(localPort: 5000, remotePort: port)
+        }
+        transport.start(remote: .init(credentials: parsed.credentials, candidates: parsed.candidates,
+                                      endOfCandidates: parsed.endOfCandidates, fingerprints: parsed.fingerprints,
+                                      dtlsRole: dtlsRole, sctp: sctp))
+        updateStates { $0.connectionState = .connecting }
+    }
+
+    private func transportEvent(_ event: PeerTransport.Event) {
+        switch event {
+        case .ice(let ice):
+            let mapped: RTCIceConnectionState = switch ice {
+            case .new: .new
+            case .checking: .checking
+            case .connected: .connected
+            case .completed: .completed
+            case .disconnected: .disconnected
+            case .failed: .failed
+            case .closed: .closed
+            }
+            updateStates { $0.iceConnectionState = mapped }
+        case .dtls(let dtls):
+            updateStates { $0.dtlsState = dtls }
+        case .sctpStarted(let association):
+            hub.attach(association)
+        case .selectedPair, .srtpKeys:
+            break
+        }
+    }
+
+    /// Applies a change and derives the W3C connection state (RTCPeerConnectionState from ICE and DTLS), then
+    /// fires the handlers of whatever changed.
+    private func updateStates(_ change: (inout State) -> Void) {
+        let (fired, handlers): ([(RTCIceConnectionState?, RTCPeerConnectionState?)], Handlers) = state.withLock { state in
+            let before = (state.iceConnectionState, state.connectionState)
+            change(&state)
+            if !state.closed {
+                let derived: RTCPeerConnectionState
+                switch (state.iceConnectionState, state.dtlsState) {
+                case (.failed, _), (_, .failed): derived = .failed
+                case (.disconnected, _): derived = .disconnected
+                case (.connected, .connected), (.completed, .connected): derived = .connected
+                case (.closed, _), (_, .closed): derived = .closed
+                default: derived = state.started ? .connecting : .new
+                }
+                state.connectionState = derived
+            }
+            let ice = state.iceConnectionState != before.0 ? state.iceConnectionState : nil
+            let pc = state.connectionState != before.1 ? state.connectionState : nil
+            return ([(ice, pc)], state.handlers)
+        }
+        for (ice, pc) in fired {
+            if let ice { handlers.onIceConnectionStateChange?(ice) }
+            if let pc { handlers.onConnectionStateChange?(pc) }
+        }
+    }
+
+    private func emitSignalingState() {
+        let (value, handler) = state.withLock { ($0.signalingState, $0.handlers.onSignalingStateChange) }
+        handler?(value)
+    }
+}

@@ -1,0 +1,97 @@
+import AsyncRTC
+import Foundation
+import Synchronization
+import Testing
+
+/// Two RTCPeerConnections in one process over real UDP on loopback.
+@Suite(.serialized) struct PeerConnectionDataChannelTests {
+    static let configuration = RTCConfiguration(loopbackOnly: true)
+
+    /// Collects what a channel receives.
+    final class Inbox: Sendable {
+        let messages = Mutex<[RTCDataChannelMessage]>([])
+        func add(_ m: RTCDataChannelMessage) { messages.withLock { $0.append(m) } }
+        var count: Int { messages.withLock { $0.count } }
+    }
+
+    static func waitUntil(_ seconds: Double = 20, _ condition: () -> Bool) async throws {
+        let deadline = ContinuousClock.now + .milliseconds(Int(seconds * 1000))
+        while !condition() && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(10)) }
+    }
+
+    @Test func offerAnswerOpensAChannelAndMessagesCrossIntact() async throws {
+        let offerer = RTCPeerConnection(configuration: Self.configuration)
+        let answerer = RTCPeerConnection(configuration: Self.configuration)
+        let remoteChannel = Mutex<RTCDataChannel?>(nil)
+        let answererInbox = Inbox()
+        answerer.onDataChannel = { channel in
+            remoteChannel.withLock { $0 = channel }
+            channel.onMessage = { message in
+                answererInbox.add(message)
+                // Echo everything back.
+                switch message {
+                case .text(let t): try? channel.send(t)
+                case .binary(let b): try? channel.send(b)
+                }
+            }
+        }
+        let channel = try offerer.createDataChannel("chat", protocol: "echo")
+        let offererInbox = Inbox()
+        channel.onMessage = { offererInbox.add($0) }
+
+        try await offerer.setLocalDescription(try await offerer.createOffer())
+        let offer = try #require(offerer.localDescription)
+        #expect(offer.sdp.contains("m=application") && offer.sdp.contains("a=setup:actpass"))
+        try await answerer.setRemoteDescription(offer)
+        try await answerer.setLocalDescription(try await answerer.createAnswer())
+        let answer = try #require(answerer.localDescription)
+        #expect(answer.sdp.contains("a=setup:active"))
+        try await offerer.setRemoteDescription(answer)
+
+        try await Self.waitUntil { channel.readyState == .open && remoteChannel.withLock { $0 } != nil }
+        #expect(channel.readyState == .open)
+        #expect(offerer.connectionState == .connected && answerer.connectionState == .connected)
+        let remote = try #require(remoteChannel.withLock { $0 })
+        #expect(remote.label == "chat" && remote.protocol == "echo" && remote.id == channel.id)
+        // The offerer is the DTLS server here (the answerer chose active), so its ids are odd.
+        #expect(channel.id == 1)
+
+        let big = (0..<65_536).map { UInt8(truncatingIfNeeded: $0 &* 13) }
+        let sent: [RTCDataChannelMessage] = [.text("hello"), .binary([1, 2, 3]), .text(""), .binary([]),
+                                             .text("ünïcødé 🚀 中文"), .binary(big)]
+        for m in sent {
+            switch m {
+            case .text(let t): try channel.send(t)
+            case .binary(let b): try channel.send(b)
+            }
+        }
+        try await Self.waitUntil { offererInbox.count >= sent.count }
+        #expect(answererInbox.messages.withLock { $0 } == sent)
+        #expect(offererInbox.messages.withLock { $0 } == sent)
+
+        // Over the peer's max-message-size: a clear error, nothing sent or truncated.
+        #expect(throws: RTCError(.type)) { try channel.send([UInt8](repeating: 0, count: 262_145)) }
+
+        await offerer.close()
+        await answerer.close()
+        #expect(channel.readyState == .closed)
+        #expect(offerer.connectionState == .closed)
+    }
+
+    @Test func descriptionWithoutFingerprintIsRefused() async throws {
+        let pc = RTCPeerConnection(configuration: Self.configuration)
+        let other = RTCPeerConnection(configuration: Self.configuration)
+        _ = try other.createDataChannel("x")
+        let offer = try await other.createOffer()
+        let stripped = offer.sdp.split(separator: "\r\n").filter { !$0.hasPrefix("a=fingerprint") }.joined(separator: "\r\n") + "\r\n"
+        await #expect(throws: RTCError(.invalidAccess)) {
+            try await pc.setRemoteDescription(RTCSessionDescription(sdp: stripped, type: .offer))
+        }
+        await #expect(throws: RTCError(.syntax)) {
+            try await pc.setRemoteDescription(RTCSessionDescription(sdp: "garbage", type: .offer))
+        }
+        #expect(pc.signalingState == .stable)
+        await pc.close()
+        await other.close()
+    }
+}
