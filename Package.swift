@@ -55,7 +55,7 @@ var targets: [Target] = [
     .testTarget(name: "RTCCryptoTests", dependencies: ["RTCCrypto"]),
     .testTarget(name: "RTCTransportTests", dependencies: ["RTCTransport", "RTCCrypto"]),
     .testTarget(name: "RTCMediaTests", dependencies: ["RTCMedia"]),
-    .testTarget(name: "AsyncRTCTests", dependencies: ["AsyncRTC", "AsyncRTCContrib"]),
+    .testTarget(name: "AsyncRTCTests", dependencies: ["AsyncRTC", "AsyncRTCContrib", "RTCCrypto"]),
     // Interop with real peers (aiortc from PyPI, pinned in Tests/InteropTests/Peers/requirements.txt).
     .testTarget(name: "InteropTests", dependencies: ["AsyncRTC", "AsyncRTCContrib"], exclude: ["Peers"]),
 ]

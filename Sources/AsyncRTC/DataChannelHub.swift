@@ -18,6 +18,19 @@ final class DataChannelHub: Sendable {
         var remoteMaxMessageSize = 65_536
         var onDataChannel: (@Sendable (RTCDataChannel) -> Void)?
         var closed = false
+        /// Messages accepted by `send` that usrsctp had no room for yet, in order (W3C: send never fails for a
+        /// full buffer; bufferedAmount grows instead).
+        var outbound: [Outgoing] = []
+        var outboundHead = 0
+    }
+
+    struct Outgoing {
+        var channel: RTCDataChannel
+        var streamID: UInt16
+        var ppid: UInt32
+        var bytes: [UInt8]
+        /// What the message counts for in bufferedAmount (0 for the stand-in byte of an empty message).
+        var size: Int
     }
 
     let state = Mutex(State())
@@ -100,6 +113,8 @@ final class DataChannelHub: Sendable {
                 let channel = state.withLock { $0.channels.removeValue(forKey: id) }
                 channel?.closed()
             }
+        case .writable, .senderDry:
+            pump()
         case .ended:
             closeAll()
         default:
@@ -179,21 +194,45 @@ final class DataChannelHub: Sendable {
     }
 
     func send(_ bytes: [UInt8], text: Bool, on channel: RTCDataChannel) throws(RTCError) {
-        let (association, limit) = state.withLock { ($0.association, $0.remoteMaxMessageSize) }
-        guard channel.readyState == .open, let id = channel.state.withLock({ $0.id }), let association else {
+        let (attached, limit) = state.withLock { ($0.association != nil, $0.remoteMaxMessageSize) }
+        guard channel.readyState == .open, let id = channel.state.withLock({ $0.id }), attached else {
             throw RTCError(.invalidState, "data channel '\(channel.label)' is not open")
         }
         guard bytes.count <= limit else {
             throw RTCError(.type, "message of \(bytes.count) bytes exceeds the peer's max-message-size of \(limit)")
         }
         let ppid: SCTPPayloadProtocolIdentifier = bytes.isEmpty ? (text ? .stringEmpty : .binaryEmpty) : (text ? .string : .binary)
-        do {
-            // SCTP cannot carry an empty message: one zero byte stands in for it (RFC 8831 §6.6).
-            try association.send(streamID: id, ppid: ppid.rawValue, ordered: channel.ordered,
-                                 reliability: channel.reliability, bytes.isEmpty ? [0] : bytes)
-        } catch {
-            throw RTCError(.operation, "data channel send failed: \(error)")
+        // SCTP cannot carry an empty message: one zero byte stands in for it (RFC 8831 §6.6).
+        let message = Outgoing(channel: channel, streamID: id, ppid: ppid.rawValue, bytes: bytes.isEmpty ? [0] : bytes,
+                               size: bytes.count)
+        channel.state.withLock { $0.bufferedAmount += message.size }
+        state.withLock { $0.outbound.append(message) }
+        pump()
+    }
+
+    /// Moves queued messages into usrsctp until it has no room; runs again on `.writable`.
+    func pump() {
+        var drained: [(RTCDataChannel, Int)] = []
+        state.withLock { state in
+            guard let association = state.association else { return }
+            while state.outboundHead < state.outbound.count {
+                let message = state.outbound[state.outboundHead]
+                do throws(SCTPError) {
+                    try association.send(streamID: message.streamID, ppid: message.ppid, ordered: message.channel.ordered,
+                                         reliability: message.channel.reliability, message.bytes)
+                } catch {
+                    if error.code == .wouldBlock { break }
+                    // The association or the stream is gone: the message is dropped with its channel.
+                }
+                state.outboundHead += 1
+                drained.append((message.channel, message.size))
+            }
+            if state.outboundHead > 1024 || state.outboundHead == state.outbound.count {
+                state.outbound.removeFirst(state.outboundHead)
+                state.outboundHead = 0
+            }
         }
+        for (channel, size) in drained { channel.sent(size) }
     }
 
     func close(_ channel: RTCDataChannel) {

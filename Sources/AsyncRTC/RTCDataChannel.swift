@@ -50,6 +50,20 @@ public final class RTCDataChannel: Sendable {
     public var id: Int? { state.withLock { $0.id.map(Int.init) } }
     public var readyState: RTCDataChannelState { state.withLock { $0.readyState } }
 
+    /// Bytes accepted by `send` that have not yet been handed to SCTP (W3C `bufferedAmount`).
+    public var bufferedAmount: Int { state.withLock { $0.bufferedAmount } }
+
+    /// ``onBufferedAmountLow`` fires when ``bufferedAmount`` falls to this or below (W3C, default 0).
+    public var bufferedAmountLowThreshold: Int {
+        get { state.withLock { $0.bufferedAmountLowThreshold } }
+        set { state.withLock { $0.bufferedAmountLowThreshold = newValue } }
+    }
+
+    public var onBufferedAmountLow: (@Sendable () -> Void)? {
+        get { state.withLock { $0.onBufferedAmountLow } }
+        set { state.withLock { $0.onBufferedAmountLow = newValue } }
+    }
+
     /// Messages as they arrive; finishes when the channel closes.
     public let messages: AsyncStream<RTCDataChannelMessage>
 
@@ -72,6 +86,9 @@ public final class RTCDataChannel: Sendable {
         var onOpen: (@Sendable () -> Void)?
         var onMessage: (@Sendable (RTCDataChannelMessage) -> Void)?
         var onClose: (@Sendable () -> Void)?
+        var bufferedAmount = 0
+        var bufferedAmountLowThreshold = 0
+        var onBufferedAmountLow: (@Sendable () -> Void)?
     }
 
     let state: Mutex<State>
@@ -113,6 +130,17 @@ public final class RTCDataChannel: Sendable {
             guard state.readyState == .connecting else { return nil }
             state.readyState = .open
             return state.onOpen
+        }
+        callback?()
+    }
+
+    /// `size` bytes left our queue for SCTP.
+    func sent(_ size: Int) {
+        let callback: (@Sendable () -> Void)? = state.withLock { state in
+            let before = state.bufferedAmount
+            state.bufferedAmount = max(0, before - size)
+            let threshold = state.bufferedAmountLowThreshold
+            return before > threshold && state.bufferedAmount <= threshold ? state.onBufferedAmountLow : nil
         }
         callback?()
     }

@@ -1,5 +1,6 @@
 import AsyncRTC
 import Foundation
+import RTCCrypto
 import Synchronization
 import Testing
 
@@ -93,5 +94,44 @@ import Testing
         #expect(pc.signalingState == .stable)
         await pc.close()
         await other.close()
+    }
+}
+
+extension PeerConnectionDataChannelTests {
+    /// Two connected peer connections with one open channel each way ("bulk"), or a failed test.
+    static func connectedPair(_ label: String = "bulk") async throws -> (RTCPeerConnection, RTCPeerConnection, RTCDataChannel, RTCDataChannel) {
+        let a = RTCPeerConnection(configuration: configuration)
+        let b = RTCPeerConnection(configuration: configuration)
+        let remote = Mutex<RTCDataChannel?>(nil)
+        b.onDataChannel = { channel in remote.withLock { $0 = channel } }
+        let channel = try a.createDataChannel(label)
+        try await a.setLocalDescription()
+        try await b.setRemoteDescription(try #require(a.localDescription))
+        try await b.setLocalDescription()
+        try await a.setRemoteDescription(try #require(b.localDescription))
+        try await waitUntil { channel.readyState == .open && remote.withLock { $0 } != nil }
+        return (a, b, channel, try #require(remote.withLock { $0 }))
+    }
+
+    @Test func bulkSendQueuesInsteadOfFailingAndBufferedAmountDrains() async throws {
+        let (a, b, sender, receiver) = try await Self.connectedPair()
+        let received = Mutex((count: 0, bytes: [UInt8]()))
+        receiver.onMessage = { message in
+            if case .binary(let bytes) = message { received.withLock { $0.count += 1; $0.bytes += bytes } }
+        }
+        let low = Mutex(0)
+        sender.bufferedAmountLowThreshold = 1 << 20
+        sender.onBufferedAmountLow = { low.withLock { $0 += 1 } }
+        // 8 MiB at once: far more than usrsctp's 1 MiB send buffer, so most of it waits in our queue.
+        let chunks = (0..<512).map { n in (0..<16_384).map { UInt8(truncatingIfNeeded: $0 ^ n) } }
+        for chunk in chunks { try sender.send(chunk) }
+        #expect(sender.bufferedAmount > 4 << 20)
+        try await Self.waitUntil(60) { received.withLock { $0.count } == chunks.count }
+        #expect(received.withLock { $0.count } == chunks.count)
+        #expect(received.withLock { Digest.hash(.sha256, $0.bytes) } == Digest.hash(.sha256, chunks.flatMap { $0 }))
+        #expect(sender.bufferedAmount == 0)
+        #expect(low.withLock { $0 } >= 1)
+        await a.close()
+        await b.close()
     }
 }

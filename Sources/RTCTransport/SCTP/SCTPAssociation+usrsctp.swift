@@ -45,6 +45,8 @@ public final class SCTPAssociation: Sendable {
     }
 
     public let configuration: Configuration
+    /// Free send-buffer space at which usrsctp reports ``SCTPEvent/writable``.
+    public static let sendSpaceThreshold: UInt32 = 256 * 1024
     /// Everything the association reports, in order; finishes after `close()`.
     public let events: AsyncStream<SCTPEvent>
 
@@ -76,7 +78,7 @@ public final class SCTPAssociation: Sendable {
         usrsctp_register_address(address)
 
         guard let socket = usrsctp_socket(CRTCUsrsctp_AF_CONN, CRTCUsrsctp_SOCK_STREAM, CRTCUsrsctp_IPPROTO_SCTP,
-                                          sctpReceiveCallback, nil, 0, address) else {
+                                          sctpReceiveCallback, sctpSendCallback, Self.sendSpaceThreshold, address) else {
             let error = SCTPError(.usrsctp, "usrsctp_socket", errno: CRTCUsrsctp_errno())
             Self.release(id: id, address: address, sink: sink)
             throw error

@@ -97,6 +97,11 @@ final class SCTPAssociationSink: Sendable {
         if let message { continuation.yield(.message(message)) }
     }
 
+    /// usrsctp's send callback: the send buffer has room again.
+    func writable() {
+        yield(.writable)
+    }
+
     private func yield(_ event: SCTPEvent) {
         guard state.withLock({ $0.open }) else { return }
         continuation.yield(event)

@@ -41,6 +41,9 @@ public enum SCTPEvent: Sendable, Hashable {
     case streamResetFailed([UInt16])
     /// Everything queued has been sent and acknowledged (SCTP_SENDER_DRY_EVENT).
     case senderDry
+    /// The send buffer has room again (usrsctp's send callback, above ``SCTPAssociation/sendSpaceThreshold``):
+    /// a sender that met `.wouldBlock` can go on.
+    case writable
     /// The association ended: lost (ABORT received, too many retransmissions; SCTP_COMM_LOST), shut down
     /// (SCTP_SHUTDOWN_COMP) or never came up (SCTP_CANT_STR_ASSOC). `error` is the cause usrsctp gave.
     case ended(SCTPEndReason, error: UInt16)

@@ -110,6 +110,12 @@ public final class SCTPStack: Sendable {
 
 /// The C receive callback for every association's socket; `ulpInfo` carries the association id.
 /// usrsctp hands over ownership of `data`: it is freed here on every path.
+/// usrsctp's send callback (`send_cb`): free space in the send buffer rose above the socket's threshold.
+func sctpSendCallback(_ socket: OpaquePointer?, _ freeSpace: UInt32, _ ulpInfo: UnsafeMutableRawPointer?) -> Int32 {
+    SCTPStack.shared.sink(for: Int(bitPattern: ulpInfo))?.writable()
+    return 0
+}
+
 func sctpReceiveCallback(_ socket: OpaquePointer?, _ address: sctp_sockstore, _ data: UnsafeMutableRawPointer?,
                          _ length: Int, _ info: sctp_rcvinfo, _ flags: Int32,
                          _ ulpInfo: UnsafeMutableRawPointer?) -> Int32 {
