@@ -26,6 +26,7 @@ func systemLibrary(_ name: String, pkgConfig: String, apt: [String], brew: [Stri
 let nioCore: Target.Dependency = .product(name: "NIOCore", package: "swift-nio")
 let nioPosix: Target.Dependency = .product(name: "NIOPosix", package: "swift-nio")
 let logging: Target.Dependency = .product(name: "Logging", package: "swift-log")
+let argumentParser: Target.Dependency = .product(name: "ArgumentParser", package: "swift-argument-parser")
 
 /// The fuzz targets: each parses hostile bytes with one RTCWire parser. Built normally they are replay tools
 /// (`swift run FuzzSTUN file...`); built with `-DFUZZING -sanitize=fuzzer,address` (see scripts/fuzz) they are
@@ -47,6 +48,10 @@ var targets: [Target] = [
     .target(name: "AsyncRTCContrib", dependencies: ["AsyncRTC", nioCore, nioPosix]),
     .target(name: "AsyncRTCTesting", dependencies: ["AsyncRTC"]),
 
+    .executableTarget(name: "datachannel-cli", dependencies: ["AsyncRTCContrib", argumentParser],
+                     path: "Examples/datachannel-cli"),
+    .executableTarget(name: "datachannel-filexfer", dependencies: ["AsyncRTCContrib", argumentParser],
+                     path: "Examples/datachannel-filexfer"),
     .executableTarget(name: "rtc-demo", dependencies: ["AsyncRTC", "RTCTransport", "RTCMedia", "RTCCrypto", nioCore, nioPosix],
                      path: "Examples/rtc-demo"),
 
@@ -80,10 +85,13 @@ let package = Package(
         .library(name: "AsyncRTCContrib", targets: ["AsyncRTCContrib"]),
         .library(name: "AsyncRTCTesting", targets: ["AsyncRTCTesting"]),
         .executable(name: "rtc-demo", targets: ["rtc-demo"]),
+        .executable(name: "datachannel-cli", targets: ["datachannel-cli"]),
+        .executable(name: "datachannel-filexfer", targets: ["datachannel-filexfer"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
     ],
     targets: targets,
     swiftLanguageModes: [.v6]

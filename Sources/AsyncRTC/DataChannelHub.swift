@@ -114,7 +114,7 @@ final class DataChannelHub: Sendable {
                 channel?.closed()
             }
         case .writable, .senderDry:
-            pump()
+            pump(notify: true)
         case .ended:
             closeAll()
         default:
@@ -207,11 +207,13 @@ final class DataChannelHub: Sendable {
                                size: bytes.count)
         channel.state.withLock { $0.bufferedAmount += message.size }
         state.withLock { $0.outbound.append(message) }
-        pump()
+        pump(notify: false)
     }
 
-    /// Moves queued messages into usrsctp until it has no room; runs again on `.writable`.
-    func pump() {
+    /// Moves queued messages into usrsctp until it has no room; runs again on `.writable`. `notify` is false when
+    /// called from `send` itself: the low-amount event must not re-enter the sender's own loop (W3C queues it as
+    /// a task; here it fires from the association's event stream).
+    func pump(notify: Bool) {
         var drained: [(RTCDataChannel, Int)] = []
         state.withLock { state in
             guard let association = state.association else { return }
@@ -232,7 +234,7 @@ final class DataChannelHub: Sendable {
                 state.outboundHead = 0
             }
         }
-        for (channel, size) in drained { channel.sent(size) }
+        for (channel, size) in drained { channel.sent(size, notify: notify) }
     }
 
     func close(_ channel: RTCDataChannel) {

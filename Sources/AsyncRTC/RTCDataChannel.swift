@@ -135,12 +135,12 @@ public final class RTCDataChannel: Sendable {
     }
 
     /// `size` bytes left our queue for SCTP.
-    func sent(_ size: Int) {
+    func sent(_ size: Int, notify: Bool) {
         let callback: (@Sendable () -> Void)? = state.withLock { state in
             let before = state.bufferedAmount
             state.bufferedAmount = max(0, before - size)
             let threshold = state.bufferedAmountLowThreshold
-            return before > threshold && state.bufferedAmount <= threshold ? state.onBufferedAmountLow : nil
+            return notify && before > threshold && state.bufferedAmount <= threshold ? state.onBufferedAmountLow : nil
         }
         callback?()
     }
