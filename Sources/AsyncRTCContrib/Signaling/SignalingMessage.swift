@@ -30,8 +30,9 @@ public enum SignalingMessage: Hashable, Sendable {
         return String(decoding: data, as: UTF8.self)
     }
 
-    /// Parses one message. Returns nil for what aiortc also ignores: a candidate message with an empty candidate
-    /// (end of candidates) — aiortc's peer never sends one, and AsyncRTC never sends one to aiortc either.
+    /// Parses one message. Returns nil for a candidate message with an empty candidate (an end-of-candidates
+    /// marker), which the socket signalings skip. aiortc never sends one and its decoder does not accept one, so
+    /// AsyncRTC never sends one either. Throws `RTCError` with code `.syntax` for anything else it cannot read.
     public init?(decoding text: String) throws(RTCError) {
         let json: Any
         do {

@@ -1,7 +1,7 @@
 public import NIOCore
 public import RTCCrypto
 
-/// DTLS over an ICE pair (RFC 8842 / RFC 5764): runs a ``DTLSEngine`` on one event loop, retransmits its flights
+/// DTLS over an ICE pair (RFC 8842 / RFC 5764): runs RTCCrypto's `DTLSEngine` on one event loop, retransmits its flights
 /// on OpenSSL's timer, fails the handshake after a deadline instead of hanging, and reports the SRTP keys.
 ///
 /// The endpoint does not know ICE: the owner passes datagrams in with ``receive(_:)`` and gives it a `transmit`

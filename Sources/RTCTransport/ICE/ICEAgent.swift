@@ -97,9 +97,14 @@ public struct ICEAgent: Sendable {
         var isConsent: Bool
     }
 
+    /// Creates an agent with no candidates, in state ``State/new``.
+    ///
     /// - Parameters:
+    ///   - role: the role to start in (RFC 8445 §6.1.1); a role conflict may switch it.
     ///   - tieBreaker: the 64-bit random number that settles role conflicts (RFC 8445 §6.1.1).
+    ///   - localCredentials: our ufrag and password: checks to us must use them, responses are signed with them.
     ///   - crypto: HMAC-SHA1 and CRC-32 for MESSAGE-INTEGRITY and FINGERPRINT.
+    ///   - configuration: the timers and limits; the defaults follow RFC 8445 and RFC 7675.
     ///   - seed: seeds the jitter of consent intervals (tests pass a fixed one).
     public init(role: ICERole, tieBreaker: UInt64, localCredentials: ICECredentials, crypto: STUNCryptoFunctions,
                 configuration: Configuration = Configuration(), seed: UInt64 = 1) {

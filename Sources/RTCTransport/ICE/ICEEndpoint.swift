@@ -7,8 +7,8 @@ public import RTCWire
 /// ``ICEAgent`` on one event loop, and carries application datagrams over the selected pair.
 ///
 /// Everything mutable lives in a loop-confined core; the public methods hop onto the loop. Datagrams that are not
-/// STUN reach ``onDatagram`` only when they come from the selected pair's remote address (DTLS is accepted from
-/// the ICE pair alone), and nothing is sent once consent has expired.
+/// STUN reach the owner as ``Event/datagram(_:)`` only when they come from the selected pair's socket and remote
+/// address (DTLS is accepted from the ICE pair alone), and nothing is sent once consent has expired.
 public final class ICEEndpoint: Sendable {
     public let eventLoop: any EventLoop
     private let core: NIOLoopBound<Core>

@@ -89,6 +89,8 @@ public final class PeerTransport: Sendable {
         public var candidates: [ICERemoteCandidate]
         public var endOfCandidates: Bool
         public var fingerprints: [CertificateFingerprint]
+        /// The DTLS role this side plays, as the SDP `a=setup` negotiation decided it (RFC 5763 §5: `active` is the
+        /// client). ``LocalParameters/asRemote(peerDTLSRole:sctp:)`` fills it in for the side that receives them.
         public var dtlsRole: DTLSEngine.Role
         /// Set to run SCTP once DTLS is connected.
         public var sctp: SCTPAssociation.Configuration?
