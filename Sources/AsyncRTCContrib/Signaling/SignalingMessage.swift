@@ -7,8 +7,11 @@ import Foundation
 /// - a candidate: `{"candidate": "candidate:...", "id": sdpMid, "label": sdpMLineIndex, "type": "candidate"}`
 /// - the end: `{"type": "bye"}`
 public enum SignalingMessage: Hashable, Sendable {
+    /// An offer or answer: `{"sdp": ..., "type": ...}`.
     case description(RTCSessionDescription)
+    /// A trickled candidate: `{"candidate": ..., "id": ..., "label": ..., "type": "candidate"}`.
     case candidate(RTCIceCandidate)
+    /// The other side is done: `{"type": "bye"}`.
     case bye
 
     /// The JSON text of this message (no trailing newline).

@@ -121,6 +121,9 @@ public struct TcpSocketSignaling: Signaling {
 public struct UnixSocketSignaling: Signaling {
     private let core: SocketSignalingCore
 
+    /// - Parameters:
+    ///   - path: the socket file; aiortc's default is `aiortc.socket`. The listening side replaces an existing file.
+    ///   - connectTimeout: how long the connecting side keeps retrying for the listener.
     public init(path: String = "aiortc.socket", connectTimeout: Duration = .seconds(60)) {
         core = SocketSignalingCore(endpoint: .unix(path: path), connectTimeout: connectTimeout)
     }
