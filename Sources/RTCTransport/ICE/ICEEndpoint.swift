@@ -227,7 +227,7 @@ public final class ICEEndpoint: Sendable {
 }
 
 extension STUNCryptoFunctions {
-    /// HMAC-SHA1, HMAC-SHA256 and CRC-32 from RTCCrypto (OpenSSL).
+    /// HMAC-SHA1 and HMAC-SHA256 (computed by OpenSSL) and CRC-32 (pure Swift), from RTCCrypto.
     public static let openSSL = STUNCryptoFunctions(
         hmacSHA1: { HMAC.authenticationCode(.sha1, key: $0, message: $1) },
         hmacSHA256: { HMAC.authenticationCode(.sha256, key: $0, message: $1) },
