@@ -4,6 +4,7 @@
 /// act on. Equality compares the code only, so `#expect(throws: RTCError(.invalidState))` style checks work while
 /// the reason stays precise.
 public struct RTCError: Error, Hashable, Sendable, CustomStringConvertible {
+    /// The kind of error, named after a DOMException; extensible, unlike a frozen enum.
     public struct Code: Hashable, Sendable, CustomStringConvertible {
         public let name: String
         public init(_ name: String) { self.name = name }
@@ -27,11 +28,16 @@ public struct RTCError: Error, Hashable, Sendable, CustomStringConvertible {
         public static let invalidModification = Code("invalidModification")
     }
 
+    /// The kind of error; the only part equality compares.
     public var code: Code
+    /// What happened, in words a user can act on.
     public var reason: String
+    /// The source file that raised the error.
     public var file: String
+    /// The line that raised the error.
     public var line: UInt
 
+    /// An error with `code` and `reason`, recording where it was raised.
     public init(_ code: Code, _ reason: String = "", file: String = #fileID, line: UInt = #line) {
         self.code = code
         self.reason = reason
@@ -39,6 +45,7 @@ public struct RTCError: Error, Hashable, Sendable, CustomStringConvertible {
         self.line = line
     }
 
+    /// The labelled form of ``init(_:_:file:line:)``, as `RTCError(code: .invalidState, reason: "...")`.
     public init(code: Code, reason: String, file: String = #fileID, line: UInt = #line) {
         self.init(code, reason, file: file, line: line)
     }

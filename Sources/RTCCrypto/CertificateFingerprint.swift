@@ -7,7 +7,7 @@ public import RTCWire
 /// accepted when its hash matches one of the fingerprints the signalling channel delivered.
 public struct CertificateFingerprint: Hashable, Sendable, CustomStringConvertible {
     /// The hash functions of the IANA "Hash Function Textual Names" registry that AsyncRTC computes.
-    /// MD5 and SHA-224 are registered too; they are refused as ``WireError/Code/unsupported``.
+    /// MD5 and SHA-224 are registered too; they are refused as `WireError.Code.unsupported`.
     public enum Algorithm: String, Hashable, Sendable, CaseIterable, CustomStringConvertible {
         case sha1 = "sha-1"
         case sha256 = "sha-256"

@@ -40,6 +40,7 @@ public final class DTLSEngine {
     ///   - role: client (sends the ClientHello) or server.
     ///   - certificate: the certificate and key this endpoint presents; the peer checks its fingerprint.
     ///   - remoteFingerprints: fingerprints from the peer's `a=fingerprint` lines. An empty list accepts no one.
+    ///   - configuration: datagram size, retransmission timeouts and SRTP profiles; the defaults suit WebRTC.
     public init(role: Role, certificate: DTLSCertificate, remoteFingerprints: [CertificateFingerprint],
                 configuration: Configuration = Configuration()) throws(CryptoError) {
         guard configuration.maximumDatagramSize >= 256 else {

@@ -9,5 +9,6 @@ public protocol Signaling: Sendable {
     func send(_ message: SignalingMessage) async throws
     /// The next message, or nil when the other side has gone.
     func receive() async throws -> SignalingMessage?
+    /// Closes the connection. Unlike aiortc's `close()`, it does not send a bye message first.
     func close() async
 }

@@ -7,8 +7,11 @@ import Foundation
 /// - a candidate: `{"candidate": "candidate:...", "id": sdpMid, "label": sdpMLineIndex, "type": "candidate"}`
 /// - the end: `{"type": "bye"}`
 public enum SignalingMessage: Hashable, Sendable {
+    /// An offer or answer: `{"sdp": ..., "type": ...}`.
     case description(RTCSessionDescription)
+    /// A trickled candidate: `{"candidate": ..., "id": ..., "label": ..., "type": "candidate"}`.
     case candidate(RTCIceCandidate)
+    /// The other side is done: `{"type": "bye"}`.
     case bye
 
     /// The JSON text of this message (no trailing newline).
@@ -30,8 +33,9 @@ public enum SignalingMessage: Hashable, Sendable {
         return String(decoding: data, as: UTF8.self)
     }
 
-    /// Parses one message. Returns nil for what aiortc also ignores: a candidate message with an empty candidate
-    /// (end of candidates) — aiortc's peer never sends one, and AsyncRTC never sends one to aiortc either.
+    /// Parses one message. Returns nil for a candidate message with an empty candidate (an end-of-candidates
+    /// marker), which the socket signalings skip. aiortc never sends one and its decoder does not accept one, so
+    /// AsyncRTC never sends one either. Throws `RTCError` with code `.syntax` for anything else it cannot read.
     public init?(decoding text: String) throws(RTCError) {
         let json: Any
         do {

@@ -103,7 +103,10 @@ actor SocketSignalingCore {
 public struct TcpSocketSignaling: Signaling {
     private let core: SocketSignalingCore
 
-    /// - Parameter connectTimeout: how long the connecting side keeps retrying for the listener.
+    /// - Parameters:
+    ///   - host: the address to listen on or connect to; aiortc's default is `127.0.0.1`.
+    ///   - port: the TCP port; aiortc's default is 1234.
+    ///   - connectTimeout: how long the connecting side keeps retrying for the listener.
     public init(host: String = "127.0.0.1", port: Int = 1234, connectTimeout: Duration = .seconds(60)) {
         core = SocketSignalingCore(endpoint: .tcp(host: host, port: port), connectTimeout: connectTimeout)
     }
@@ -118,6 +121,9 @@ public struct TcpSocketSignaling: Signaling {
 public struct UnixSocketSignaling: Signaling {
     private let core: SocketSignalingCore
 
+    /// - Parameters:
+    ///   - path: the socket file; aiortc's default is `aiortc.socket`. The listening side replaces an existing file.
+    ///   - connectTimeout: how long the connecting side keeps retrying for the listener.
     public init(path: String = "aiortc.socket", connectTimeout: Duration = .seconds(60)) {
         core = SocketSignalingCore(endpoint: .unix(path: path), connectTimeout: connectTimeout)
     }

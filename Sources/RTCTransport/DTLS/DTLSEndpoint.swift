@@ -1,18 +1,21 @@
 public import NIOCore
 public import RTCCrypto
 
-/// DTLS over an ICE pair (RFC 8842 / RFC 5764): runs a ``DTLSEngine`` on one event loop, retransmits its flights
+/// DTLS over an ICE pair (RFC 8842 / RFC 5764): runs RTCCrypto's `DTLSEngine` on one event loop, retransmits its flights
 /// on OpenSSL's timer, fails the handshake after a deadline instead of hanging, and reports the SRTP keys.
 ///
 /// The endpoint does not know ICE: the owner passes datagrams in with ``receive(_:)`` and gives it a `transmit`
 /// closure that sends on the selected pair.
 public final class DTLSEndpoint: Sendable {
+    /// Where the endpoint is in its life; `failed` carries the reason.
     public enum State: Hashable, Sendable {
         case new, connecting, connected, closed
         case failed(String)
     }
 
+    /// What the endpoint reports, on its event loop.
     public enum Event: Sendable {
+        /// The ``State`` changed.
         case stateChanged(State)
         /// Keys for SRTP, exported once the handshake completes (RFC 5764 §4.2).
         case srtpKeys(SRTPKeyingMaterial, role: DTLSEngine.Role)
@@ -20,17 +23,29 @@ public final class DTLSEndpoint: Sendable {
         case applicationData([UInt8])
     }
 
+    /// Tunables of a ``DTLSEndpoint``.
     public struct Options: Sendable {
         /// With no completed handshake this long after start, the endpoint fails.
         public var handshakeTimeout: TimeAmount = .seconds(30)
+        /// The engine's datagram size, retransmission timeouts and SRTP profiles.
         public var engine = DTLSEngine.Configuration()
         public init() {}
     }
 
+    /// The event loop the engine and its timers run on; events are delivered here.
     public let eventLoop: any EventLoop
+    /// The certificate this endpoint presents; the peer checks its fingerprint.
     public let certificate: DTLSCertificate
     private let core: NIOLoopBoundBox<Core>
 
+    /// Creates an endpoint in state ``State/new``; nothing happens before ``start(role:remoteFingerprints:)``.
+    ///
+    /// - Parameters:
+    ///   - eventLoop: the loop the engine and its timers run on.
+    ///   - certificate: the certificate and key to present.
+    ///   - options: the handshake timeout and the engine's configuration.
+    ///   - transmit: sends one DTLS datagram to the peer (on the ICE selected pair); called on `eventLoop`.
+    ///   - onEvent: receives every ``Event``, on `eventLoop`.
     public init(eventLoop: any EventLoop, certificate: DTLSCertificate, options: Options = Options(),
                 transmit: @escaping @Sendable (ByteBuffer) -> Void, onEvent: @escaping @Sendable (Event) -> Void) {
         self.eventLoop = eventLoop
@@ -68,10 +83,12 @@ public final class DTLSEndpoint: Sendable {
         get async { try? await eventLoop.submit { [core] in core.value.engine?.maximumApplicationDataSize }.get() ?? nil }
     }
 
+    /// The current state.
     public var state: State {
         get async { (try? await eventLoop.submit { [core] in core.value.state }.get()) ?? .closed }
     }
 
+    /// Sends close_notify (if connected or connecting) and moves to ``State/closed``.
     public func close() async {
         try? await eventLoop.submit { [core] in core.value.close() }.get()
     }

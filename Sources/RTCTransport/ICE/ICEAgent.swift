@@ -12,9 +12,11 @@ public struct ICEAgent: Sendable {
         case new, checking, connected, completed, disconnected, failed, closed
     }
 
+    /// What the shell must do, in order, after an input or ``handleTimeout(now:)``.
     public enum Action: Hashable, Sendable {
         /// Send `datagram` from the socket `socket` to `address`.
         case send(datagram: [UInt8], socket: Int, to: STUNAddress)
+        /// The agent's ``State`` changed.
         case stateChanged(State)
         /// The pair application data now uses (nominated and succeeded).
         case selectedPairChanged(ICECandidatePair)
@@ -22,6 +24,7 @@ public struct ICEAgent: Sendable {
         case remoteCandidateDiscovered(ICERemoteCandidate)
     }
 
+    /// The timers and limits of an agent; the defaults follow RFC 8445 and RFC 7675.
     public struct Configuration: Hashable, Sendable {
         /// Pacing of new checks (RFC 8445 §14.2, Ta).
         public var pacing: TimeAmount = .milliseconds(50)
@@ -41,6 +44,8 @@ public struct ICEAgent: Sendable {
         /// Nothing heard on the selected pair for this long sends an extra check and, if still nothing, the
         /// state becomes `disconnected`.
         public var livenessProbeAfter: TimeAmount = .milliseconds(2500)
+        /// Nothing heard on the selected pair for this long makes the state ``State/disconnected`` (it returns to
+        /// ``State/connected`` when a check succeeds again).
         public var disconnectedTimeout: TimeAmount = .seconds(4)
         /// Consent expires this long after the last authenticated response (RFC 7675 §5.1: 30 s): the agent
         /// fails and sends nothing more.
@@ -51,24 +56,40 @@ public struct ICEAgent: Sendable {
 
     /// Counters of what was refused, for stats and security tests.
     public struct Counters: Hashable, Sendable {
+        /// STUN messages dropped because USERNAME or MESSAGE-INTEGRITY did not verify.
         public var unauthenticatedDiscarded = 0
+        /// Datagrams that were not well-formed STUN Binding messages with a valid FINGERPRINT.
         public var malformedDiscarded = 0
+        /// Responses matching no outstanding transaction.
         public var unmatchedResponses = 0
+        /// Role conflicts seen, in requests and in 487 responses (RFC 8445 §7.3.1.1).
         public var roleConflicts = 0
         public init() {}
     }
 
+    /// The timers and limits this agent runs with.
     public let configuration: Configuration
+    /// Our ufrag and password (RFC 8445 §5.3).
     public let localCredentials: ICECredentials
+    /// The peer's ufrag and password, once ``setRemoteCredentials(_:)`` has been called.
     public internal(set) var remoteCredentials: ICECredentials?
+    /// The current role; a role conflict (RFC 8445 §7.3.1.1) may switch it.
     public internal(set) var role: ICERole
+    /// The tie-breaker sent in ICE-CONTROLLING / ICE-CONTROLLED (RFC 8445 §7.1.3).
     public let tieBreaker: UInt64
+    /// The connection state.
     public internal(set) var state: State = .new
+    /// Our candidates, in the order they were added.
     public internal(set) var localCandidates: [ICELocalCandidate] = []
+    /// The peer's candidates: signalled ones and peer-reflexive ones learnt from checks.
     public internal(set) var remoteCandidates: [ICERemoteCandidate] = []
+    /// The check list: every pair of a local and a remote candidate of the same component and address family.
     public internal(set) var pairs: [ICECandidatePair] = []
+    /// The index in ``pairs`` of the selected pair, if any.
     public internal(set) var selectedPairIndex: Int?
+    /// Whether the peer has said it has no more candidates.
     public internal(set) var remoteEndOfCandidates = false
+    /// What the agent refused so far.
     public internal(set) var counters = Counters()
 
     let crypto: STUNCryptoFunctions
@@ -97,9 +118,14 @@ public struct ICEAgent: Sendable {
         var isConsent: Bool
     }
 
+    /// Creates an agent with no candidates, in state ``State/new``.
+    ///
     /// - Parameters:
+    ///   - role: the role to start in (RFC 8445 §6.1.1); a role conflict may switch it.
     ///   - tieBreaker: the 64-bit random number that settles role conflicts (RFC 8445 §6.1.1).
+    ///   - localCredentials: our ufrag and password: checks to us must use them, responses are signed with them.
     ///   - crypto: HMAC-SHA1 and CRC-32 for MESSAGE-INTEGRITY and FINGERPRINT.
+    ///   - configuration: the timers and limits; the defaults follow RFC 8445 and RFC 7675.
     ///   - seed: seeds the jitter of consent intervals (tests pass a fixed one).
     public init(role: ICERole, tieBreaker: UInt64, localCredentials: ICECredentials, crypto: STUNCryptoFunctions,
                 configuration: Configuration = Configuration(), seed: UInt64 = 1) {
@@ -111,20 +137,25 @@ public struct ICEAgent: Sendable {
         self.random = SeededRandom(seed: seed ^ tieBreaker)
     }
 
+    /// The pair application data uses: nominated and succeeded (RFC 8445 §8.1.1).
     public var selectedPair: ICECandidatePair? { selectedPairIndex.map { pairs[$0] } }
 
     // MARK: Inputs
 
+    /// Sets the peer's ufrag and password (from its description); checks start only once they are known.
     public mutating func setRemoteCredentials(_ credentials: ICECredentials) {
         remoteCredentials = credentials
     }
 
+    /// Adds a candidate of ours and pairs it with every remote candidate already known. Duplicates are ignored.
     public mutating func addLocalCandidate(_ candidate: ICELocalCandidate) {
         guard state != .closed, !localCandidates.contains(candidate) else { return }
         localCandidates.append(candidate)
         for remote in remoteCandidates { addPair(local: candidate, remote: remote) }
     }
 
+    /// Adds a candidate the peer signalled (trickled or not) and pairs it with our candidates; checks begin if the
+    /// agent is ready. A candidate for an address already learnt as peer-reflexive replaces that one.
     public mutating func addRemoteCandidate(_ candidate: ICERemoteCandidate, now: NIODeadline) -> [Action] {
         guard state != .closed else { return [] }
         if let index = remoteCandidates.firstIndex(where: { $0.address == candidate.address }) {
@@ -138,6 +169,8 @@ public struct ICEAgent: Sendable {
         return takeActions()
     }
 
+    /// Records that the peer has no more candidates: from now on, every pair failing fails the agent
+    /// (RFC 8445 §8.1.2).
     public mutating func endOfRemoteCandidates(now: NIODeadline) -> [Action] {
         remoteEndOfCandidates = true
         updateFailure(now: now)
@@ -163,6 +196,7 @@ public struct ICEAgent: Sendable {
         selectedPairIndex != nil && state != .failed && state != .closed
     }
 
+    /// Stops: forgets outstanding checks and moves to ``State/closed``. Later inputs send nothing and change no state.
     public mutating func close() -> [Action] {
         guard state != .closed else { return [] }
         transactions.removeAll()

@@ -2,12 +2,17 @@ import RTCWire
 
 /// A pair of a local and a remote candidate, and the state of its connectivity checks (RFC 8445 §6.1.2.6).
 public struct ICECandidatePair: Hashable, Sendable {
+    /// The state of a pair's checks (RFC 8445 §6.1.2.6). This agent has one component and no frozen pairs:
+    /// new pairs start ``waiting``.
     public enum State: Hashable, Sendable {
         case frozen, waiting, inProgress, succeeded, failed
     }
 
+    /// Our candidate, and the socket checks are sent from.
     public var local: ICELocalCandidate
+    /// The peer's candidate.
     public var remote: ICERemoteCandidate
+    /// Where this pair's checks are.
     public internal(set) var state: State = .waiting
     /// The pair was nominated (RFC 8445 §8.1.1): USE-CANDIDATE was sent (controlling) or received (controlled).
     public internal(set) var nominated = false

@@ -3,7 +3,9 @@ import RTCCrypto
 /// An ICE username fragment and password (RFC 8445 §5.3, RFC 8839 §5.4): `ice-char` is ALPHA / DIGIT / "+" / "/";
 /// the fragment has at least 4 characters (24 bits of randomness), the password at least 22 (128 bits).
 public struct ICECredentials: Hashable, Sendable {
+    /// The ufrag (`a=ice-ufrag`).
     public var usernameFragment: String
+    /// The password (`a=ice-pwd`); keys MESSAGE-INTEGRITY of checks sent to this side.
     public var password: String
 
     public init(usernameFragment: String, password: String) {

@@ -7,9 +7,10 @@ public import RTCWire
 /// ``ICEAgent`` on one event loop, and carries application datagrams over the selected pair.
 ///
 /// Everything mutable lives in a loop-confined core; the public methods hop onto the loop. Datagrams that are not
-/// STUN reach ``onDatagram`` only when they come from the selected pair's remote address (DTLS is accepted from
-/// the ICE pair alone), and nothing is sent once consent has expired.
+/// STUN reach the owner as ``Event/datagram(_:)`` only when they come from the selected pair's socket and remote
+/// address (DTLS is accepted from the ICE pair alone), and nothing is sent once consent has expired.
 public final class ICEEndpoint: Sendable {
+    /// The event loop the agent, its sockets and its timer run on; events are delivered here.
     public let eventLoop: any EventLoop
     private let core: NIOLoopBound<Core>
 
@@ -22,12 +23,15 @@ public final class ICEEndpoint: Sendable {
         case datagram(ByteBuffer)
     }
 
+    /// What ``gather(on:role:credentials:options:onEvent:)`` binds, and how the agent and sockets behave.
     public struct Options: Sendable {
         /// Bind loopback addresses too (tests and same-host setups need them; browsers skip them).
         public var includeLoopback = false
         /// Skip interfaces other than loopback (for tests in a sandbox).
         public var loopbackOnly = false
+        /// Bind IPv6 addresses too (link-local ones are always skipped: a candidate line cannot carry their scope).
         public var includeIPv6 = true
+        /// The agent's timers and limits.
         public var agent = ICEAgent.Configuration()
         /// The impairment profile of every socket; nil reads ASYNCRTC_IMPAIR.
         public var impairment: ImpairmentProfile? = nil
@@ -69,6 +73,7 @@ public final class ICEEndpoint: Sendable {
         get async { (try? await eventLoop.submit { [core] in core.value.agent.localCandidates }.get()) ?? [] }
     }
 
+    /// Our ufrag and password, for the description we send.
     public var localCredentials: ICECredentials { get async { (try? await onLoop { $0.agent.localCredentials }) ?? .random() } }
 
     /// Starts checks with the peer's credentials (candidates may come before or after).
@@ -76,10 +81,12 @@ public final class ICEEndpoint: Sendable {
         eventLoop.execute { [core] in core.value.start(remoteCredentials) }
     }
 
+    /// Adds a candidate the peer signalled.
     public func addRemoteCandidate(_ candidate: ICERemoteCandidate) {
         eventLoop.execute { [core] in core.value.addRemote(candidate) }
     }
 
+    /// Records that the peer has no more candidates.
     public func endOfRemoteCandidates() {
         eventLoop.execute { [core] in core.value.endOfCandidates() }
     }
@@ -93,10 +100,14 @@ public final class ICEEndpoint: Sendable {
         }
     }
 
+    /// The agent's connection state.
     public var state: ICEAgent.State { get async { (try? await onLoop { $0.agent.state }) ?? .closed } }
+    /// The pair application data uses, if one is selected.
     public var selectedPair: ICECandidatePair? { get async { try? await onLoop { $0.agent.selectedPair } } }
+    /// What the agent refused so far.
     public var counters: ICEAgent.Counters { get async { (try? await onLoop { $0.agent.counters }) ?? .init() } }
 
+    /// Closes the agent and every socket.
     public func close() async {
         let sockets = (try? await onLoop { $0.close() }) ?? []
         for socket in sockets { await socket.close() }
@@ -216,7 +227,7 @@ public final class ICEEndpoint: Sendable {
 }
 
 extension STUNCryptoFunctions {
-    /// HMAC-SHA1, HMAC-SHA256 and CRC-32 from RTCCrypto (OpenSSL).
+    /// HMAC-SHA1 and HMAC-SHA256 (computed by OpenSSL) and CRC-32 (pure Swift), from RTCCrypto.
     public static let openSSL = STUNCryptoFunctions(
         hmacSHA1: { HMAC.authenticationCode(.sha1, key: $0, message: $1) },
         hmacSHA256: { HMAC.authenticationCode(.sha256, key: $0, message: $1) },

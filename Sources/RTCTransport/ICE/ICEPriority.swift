@@ -15,6 +15,7 @@ public enum ICEPriority {
     /// `2^24 · type preference + 2^8 · local preference + (256 − component)`.
     ///
     /// - Parameters:
+    ///   - type: the candidate type, which picks the type preference (``typePreference(_:)``).
     ///   - localPreference: 0…65535; higher for the interfaces and address families to prefer (RFC 8421
     ///     recommends IPv6 above IPv4 on dual-stack hosts).
     ///   - component: 1 for RTP (and all bundled traffic), 2 for RTCP.

@@ -5,6 +5,7 @@ public import NIOCore
 /// copy at the returned deadline; nothing here reads a clock or touches a socket, so tests drive it with any
 /// time they like.
 public struct Impairment: Sendable {
+    /// The profile in force; changing its seed restarts the random sequence.
     public var profile: ImpairmentProfile {
         didSet { if profile.seed != oldValue.seed { random = SeededRandom(seed: profile.seed) } }
     }
@@ -18,18 +19,27 @@ public struct Impairment: Sendable {
     /// When the rate-limited link finishes sending what it has queued.
     private var linkBusyUntil: NIODeadline? = nil
 
+    /// Datagrams by fate.
     public struct Counters: Hashable, Sendable {
+        /// Every datagram offered to ``Impairment/admit(size:now:)``.
         public var admitted = 0
+        /// Dropped by random or burst loss.
         public var dropped = 0
+        /// Delivered twice.
         public var duplicated = 0
+        /// Held back by the reorder gap.
         public var reordered = 0
+        /// Dropped by the rate limiter because the queue was too long.
         public var rateDropped = 0
+        /// Dropped for being larger than the MTU.
         public var mtuDropped = 0
+        /// Dropped by the blackhole.
         public var blackholed = 0
 
         public init() {}
     }
 
+    /// An impairment with `profile`, its random generator seeded with the profile's seed.
     public init(profile: ImpairmentProfile) {
         self.profile = profile
         self.random = SeededRandom(seed: profile.seed)

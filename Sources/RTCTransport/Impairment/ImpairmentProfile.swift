@@ -24,25 +24,37 @@
 ///
 /// Durations take `us`, `ms` or `s` (default ms).
 public struct ImpairmentProfile: Hashable, Sendable, CustomStringConvertible {
+    /// Probability that a datagram is dropped, 0…1 (`loss`).
     public var loss: Double = 0
+    /// Mean loss-burst length in datagrams; above 1, loss follows a Gilbert–Elliott model (`burst`).
     public var meanBurstLength: Double = 1
+    /// One-way delay added to every datagram (`delay`).
     public var delay: Duration = .zero
+    /// Upper bound of a uniformly random extra delay (`jitter`).
     public var jitter: Duration = .zero
+    /// Probability that a datagram is held back by ``reorderGap`` (`reorder`).
     public var reorder: Double = 0
+    /// How long a reordered datagram is held back (`reordergap`).
     public var reorderGap: Duration = .milliseconds(10)
+    /// Probability that a datagram is delivered twice (`dup`).
     public var duplicate: Double = 0
     /// Link rate in bits per second; `nil` is unlimited.
     public var rateBitsPerSecond: Int? = nil
+    /// The longest queueing delay the rate limiter accepts before dropping (`queue`).
     public var maxQueueDelay: Duration = .milliseconds(200)
+    /// Datagrams larger than this many bytes are dropped (`mtu`); `nil` is no limit.
     public var mtu: Int? = nil
+    /// Drop everything (`blackhole`).
     public var blackhole: Bool = false
     /// How far a NAT rebinding moves the source port the receiver sees (0: no rebinding).
     public var sourcePortShift: Int = 0
+    /// Seed of the random generator (`seed`).
     public var seed: UInt64 = 1
 
     /// The name of the environment variable read by ``fromEnvironment(_:)``.
     public static let environmentVariable = "ASYNCRTC_IMPAIR"
 
+    /// A profile that changes nothing.
     public init() {}
 
     /// True when the profile changes nothing.
@@ -104,7 +116,9 @@ public struct ImpairmentProfile: Hashable, Sendable, CustomStringConvertible {
 
     /// A textual profile that could not be read.
     public struct ParseError: Error, Hashable, Sendable, CustomStringConvertible {
+        /// The `key=value` item that was refused.
         public var item: String
+        /// Why it was refused.
         public var reason: String
         public var description: String { "\(ImpairmentProfile.environmentVariable): '\(item)': \(reason)" }
     }

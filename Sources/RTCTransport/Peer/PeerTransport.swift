@@ -9,9 +9,13 @@ import Synchronization
 /// Datagrams from ICE are sorted by their first byte (RFC 7983): DTLS goes to the DTLS endpoint, whose
 /// application data goes to SCTP. RTP/RTCP will go to SRTP here too. All of it runs on one event loop.
 public final class PeerTransport: Sendable {
+    /// What the transport reports: the states of its layers, the selected pair, SCTP and the SRTP keys.
     public enum Event: Sendable {
+        /// The ICE connection state changed.
         case ice(ICEAgent.State)
+        /// The DTLS state changed.
         case dtls(DTLSEndpoint.State)
+        /// ICE selected a (new) pair.
         case selectedPair(ICECandidatePair)
         /// The SCTP association exists and is connecting; its own `events` report establishment and messages.
         case sctpStarted(SCTPAssociation)
@@ -19,8 +23,11 @@ public final class PeerTransport: Sendable {
         case srtpKeys(SRTPKeyingMaterial, role: DTLSEngine.Role)
     }
 
+    /// The ICE layer.
     public let ice: ICEEndpoint
+    /// The DTLS layer, sending on ICE's selected pair.
     public let dtls: DTLSEndpoint
+    /// The certificate DTLS presents.
     public let certificate: DTLSCertificate
     private let state: Mutex<State>
     private let onEvent: @Sendable (Event) -> Void
@@ -56,8 +63,11 @@ public final class PeerTransport: Sendable {
 
     /// What the peer needs to know of us (the contents of our description).
     public struct LocalParameters: Sendable {
+        /// Our ICE ufrag and password.
         public var credentials: ICECredentials
+        /// Our gathered candidates.
         public var candidates: [ICELocalCandidate]
+        /// Fingerprints of our certificate, SHA-256 first.
         public var fingerprints: [CertificateFingerprint]
 
         /// These parameters as the peer sees them: every candidate signalled, end of candidates, and the DTLS role
@@ -73,6 +83,7 @@ public final class PeerTransport: Sendable {
         }
     }
 
+    /// Our credentials, candidates and fingerprints, as the peer needs them.
     public var localParameters: LocalParameters {
         get async {
             LocalParameters(credentials: await ice.localCredentials, candidates: await ice.localCandidates,
@@ -85,10 +96,16 @@ public final class PeerTransport: Sendable {
     /// For two transports in one process, `other.localParameters.asRemote(...)` hands one side's parameters to
     /// the other directly.
     public struct RemoteParameters: Sendable {
+        /// The peer's ICE ufrag and password.
         public var credentials: ICECredentials
+        /// The peer's candidates.
         public var candidates: [ICERemoteCandidate]
+        /// Whether `candidates` is complete (no trickling to follow).
         public var endOfCandidates: Bool
+        /// The fingerprints the peer's certificate must match (RFC 8122 §5).
         public var fingerprints: [CertificateFingerprint]
+        /// The DTLS role this side plays, as the SDP `a=setup` negotiation decided it (RFC 5763 §5: `active` is the
+        /// client). ``LocalParameters/asRemote(peerDTLSRole:sctp:)`` fills it in for the side that receives them.
         public var dtlsRole: DTLSEngine.Role
         /// Set to run SCTP once DTLS is connected.
         public var sctp: SCTPAssociation.Configuration?
@@ -114,8 +131,10 @@ public final class PeerTransport: Sendable {
         dtls.start(role: remote.dtlsRole, remoteFingerprints: remote.fingerprints)
     }
 
+    /// The SCTP association, once DTLS is connected and SCTP was asked for.
     public var sctp: SCTPAssociation? { state.withLock { $0.sctp } }
 
+    /// Aborts SCTP, closes DTLS (close_notify), then ICE and its sockets.
     public func close() async {
         state.withLock { $0.sctp }?.close()
         await dtls.close()

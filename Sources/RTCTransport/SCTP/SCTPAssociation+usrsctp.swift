@@ -57,7 +57,9 @@ public final class SCTPAssociation: Sendable {
 
     /// Creates the socket, bound to `localPort`. Nothing is sent until `connect()`.
     ///
-    /// - Parameter output: receives each outgoing SCTP packet, on whatever thread produced it.
+    /// - Parameters:
+    ///   - configuration: ports, stream count, message size limit and path MTU of the association.
+    ///   - output: receives each outgoing SCTP packet, on whatever thread produced it.
     public init(configuration: Configuration = Configuration(),
                 output: @escaping @Sendable ([UInt8]) -> Void) throws(SCTPError) {
         self.configuration = configuration

@@ -9,6 +9,7 @@ import NIOPosix
 public final class UDPSocket: Sendable {
     /// The address the socket is bound to (with the port the system chose when 0 was asked for).
     public let localAddress: SocketAddress
+    /// The event loop the socket and its receiver run on.
     public let eventLoop: any EventLoop
     private let channel: any Channel
     private let handler: NIOLoopBound<UDPInboundHandler>
@@ -71,6 +72,7 @@ public final class UDPSocket: Sendable {
         return (try? await eventLoop.submit { handler.value.impairment?.counters ?? .init() }.get()) ?? .init()
     }
 
+    /// Closes the socket; datagrams still scheduled by the impairment layer may yet be delivered.
     public func close() async {
         try? await channel.close()
     }

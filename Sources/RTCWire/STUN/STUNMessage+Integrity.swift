@@ -99,7 +99,7 @@ extension STUNMessage {
         }
     }
 
-    /// ``verifyIntegrity(rawMessage:key:algorithm:hmac:)`` on an array.
+    /// ``verifyIntegrity(rawMessage:key:algorithm:hmac:)-(ByteBuffer,_,_,_)`` on an array.
     public static func verifyIntegrity(rawMessage: [UInt8], key: [UInt8], algorithm: STUNIntegrity.Algorithm = .sha1,
                                        hmac: ([UInt8], [UInt8]) -> [UInt8]) throws(WireError) {
         try verifyIntegrity(rawMessage: ByteBuffer(bytes: rawMessage), key: key, algorithm: algorithm, hmac: hmac)
@@ -123,7 +123,7 @@ extension STUNMessage {
         }
     }
 
-    /// ``verifyFingerprint(rawMessage:crc32:)`` on an array.
+    /// ``verifyFingerprint(rawMessage:crc32:)-(ByteBuffer,_)`` on an array.
     public static func verifyFingerprint(rawMessage: [UInt8], crc32: ([UInt8]) -> UInt32) throws(WireError) {
         try verifyFingerprint(rawMessage: ByteBuffer(bytes: rawMessage), crc32: crc32)
     }

@@ -19,7 +19,8 @@ public import NIOCore
 /// Parsing keeps every attribute, in order, including MESSAGE-INTEGRITY and FINGERPRINT and whatever follows them;
 /// ``write(to:)`` writes them back as they are. To protect a message, use
 /// ``write(to:integrity:fingerprint:crypto:)``, which computes those two attributes; to check one, run
-/// ``verifyIntegrity(rawMessage:key:algorithm:hmac:)`` and ``verifyFingerprint(rawMessage:crc32:)`` on the bytes as
+/// ``verifyIntegrity(rawMessage:key:algorithm:hmac:)-(ByteBuffer,_,_,_)`` and
+/// ``verifyFingerprint(rawMessage:crc32:)-(ByteBuffer,_)`` on the bytes as
 /// received (see `STUNMessage+Integrity.swift`).
 public struct STUNMessage: Hashable, Sendable, CustomStringConvertible {
     /// The fixed magic cookie, `0x2112A442` (RFC 8489 §5).

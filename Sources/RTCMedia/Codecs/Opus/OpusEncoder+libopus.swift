@@ -23,6 +23,7 @@ public final class OpusEncoder {
     /// - Parameters:
     ///   - sampleRate: 8000, 12000, 16000, 24000 or 48000 (WebRTC always signals 48000).
     ///   - channels: 1 or 2.
+    ///   - application: what the encoder is tuned for; speech (`.voip`) by default.
     ///   - bitrate: bits per second, or nil for libopus's automatic choice.
     public init(sampleRate: Int32 = 48_000, channels: Int, application: OpusApplication = .voip,
                 bitrate: Int? = nil) throws(OpusError) {

@@ -7,7 +7,9 @@ public final class VPXDecoder {
     public let codec: VPXCodec
     private let context: UnsafeMutablePointer<vpx_codec_ctx_t>
 
-    /// - Parameter threads: decoder threads (VP8 uses them across token partitions, VP9 across tiles).
+    /// - Parameters:
+    ///   - codec: VP8 or VP9; one decoder handles one codec.
+    ///   - threads: decoder threads (VP8 uses them across token partitions, VP9 across tiles).
     public init(codec: VPXCodec, threads: Int = 1) throws(VPXError) {
         let context = UnsafeMutablePointer<vpx_codec_ctx_t>.allocate(capacity: 1)
         context.initialize(to: vpx_codec_ctx_t())
