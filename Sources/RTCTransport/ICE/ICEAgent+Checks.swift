@@ -21,6 +21,8 @@ extension ICEAgent {
             handleRequest(message, raw: datagram, socket: socket, from: address, now: now)
         case .successResponse, .errorResponse:
             handleResponse(message, raw: datagram, socket: socket, from: address, now: now)
+            // A success may settle the best pair: nominate now rather than at the next timer.
+            nominateIfReady(now: now)
         case .indication:
             break  // Binding indications are keepalives (RFC 8445 §11); nothing to do.
         }

@@ -75,7 +75,7 @@ extension ICEAgent {
     /// Regular nomination (RFC 8445 §8.1.1): the controlling agent picks the best succeeded pair once no better
     /// pair is still waiting or in progress (or the nomination delay ran out), and checks it again with
     /// USE-CANDIDATE.
-    private mutating func nominateIfReady(now: NIODeadline) {
+    mutating func nominateIfReady(now: NIODeadline) {
         guard role == .controlling, selectedPairIndex == nil, nominating == nil, let firstSuccess else { return }
         let succeeded = pairs.indices.filter { pairs[$0].state == .succeeded }
         guard let best = succeeded.max(by: { pairs[$0].priority(role: role) < pairs[$1].priority(role: role) }) else { return }

@@ -35,6 +35,10 @@ public final class PeerTransport: Sendable {
     struct State {
         var sctp: SCTPAssociation?
         var sctpConfiguration: SCTPAssociation.Configuration?
+        var pairSelected = false
+        /// DTLS waits for ICE: a flight sent before a pair is selected would be dropped and only retransmitted a
+        /// second later.
+        var pendingDTLSStart: (role: DTLSEngine.Role, fingerprints: [CertificateFingerprint])?
         /// SCTP packets that arrived before our association existed (the peer's INIT can beat it).
         var early: [[UInt8]] = []
     }
@@ -128,11 +132,21 @@ public final class PeerTransport: Sendable {
         for candidate in remote.candidates { ice.addRemoteCandidate(candidate) }
         if remote.endOfCandidates { ice.endOfRemoteCandidates() }
         ice.start(remoteCredentials: remote.credentials)
-        dtls.start(role: remote.dtlsRole, remoteFingerprints: remote.fingerprints)
+        state.withLock { $0.pendingDTLSStart = (remote.dtlsRole, remote.fingerprints) }
+        startDTLSIfSelected()
     }
 
     /// The SCTP association, once DTLS is connected and SCTP was asked for.
     public var sctp: SCTPAssociation? { state.withLock { $0.sctp } }
+
+    private func startDTLSIfSelected() {
+        let start = state.withLock { state -> (role: DTLSEngine.Role, fingerprints: [CertificateFingerprint])? in
+            guard state.pairSelected, let pending = state.pendingDTLSStart else { return nil }
+            state.pendingDTLSStart = nil
+            return pending
+        }
+        if let start { dtls.start(role: start.role, remoteFingerprints: start.fingerprints) }
+    }
 
     /// Aborts SCTP, closes DTLS (close_notify), then ICE and its sockets.
     public func close() async {
@@ -149,7 +163,10 @@ public final class PeerTransport: Sendable {
             default: break  // SRTP arrives with the media issue
             }
         case .stateChanged(let s): onEvent(.ice(s))
-        case .selectedPairChanged(let pair): onEvent(.selectedPair(pair))
+        case .selectedPairChanged(let pair):
+            state.withLock { $0.pairSelected = true }
+            startDTLSIfSelected()
+            onEvent(.selectedPair(pair))
         case .remoteCandidateDiscovered: break
         }
     }
