@@ -18,6 +18,8 @@ final class DataChannelHub: Sendable {
         var remoteMaxMessageSize = 65_536
         var onDataChannel: (@Sendable (RTCDataChannel) -> Void)?
         var closed = false
+        /// Every channel this connection has had, for stats (W3C counts opened and closed ones).
+        var history: [RTCDataChannel] = []
         /// Messages accepted by `send` that usrsctp had no room for yet, in order (W3C: send never fails for a
         /// full buffer; bufferedAmount grows instead).
         var outbound: [Outgoing] = []
@@ -53,6 +55,7 @@ final class DataChannelHub: Sendable {
             if let id, state.channels[id] != nil { return .failure(RTCError(.operation, "data channel id \(id) is in use")) }
             let channel = RTCDataChannel(parameters: parameters, id: id, hub: self)
             if let id { state.channels[id] = channel } else { state.unassigned.append(channel) }
+            state.history.append(channel)
             return .success((channel, state.established))
         }
         let (channel, established) = try result.get()
@@ -181,6 +184,7 @@ final class DataChannelHub: Sendable {
                     protocol: open.protocol, negotiated: false, id: Int(message.streamID))
                 let channel = RTCDataChannel(parameters: parameters, id: message.streamID, hub: self)
                 state.channels[message.streamID] = channel
+                state.history.append(channel)
                 return (channel, association)
             }
             guard let (channel, association) = accepted else { return }
@@ -205,7 +209,11 @@ final class DataChannelHub: Sendable {
         // SCTP cannot carry an empty message: one zero byte stands in for it (RFC 8831 §6.6).
         let message = Outgoing(channel: channel, streamID: id, ppid: ppid.rawValue, bytes: bytes.isEmpty ? [0] : bytes,
                                size: bytes.count)
-        channel.state.withLock { $0.bufferedAmount += message.size }
+        channel.state.withLock { state in
+            state.bufferedAmount += message.size
+            state.messagesSent += 1
+            state.bytesSent += message.size
+        }
         state.withLock { $0.outbound.append(message) }
         pump(notify: false)
     }

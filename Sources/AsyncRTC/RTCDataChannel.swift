@@ -88,6 +88,11 @@ public final class RTCDataChannel: Sendable {
         var onClose: (@Sendable () -> Void)?
         var bufferedAmount = 0
         var bufferedAmountLowThreshold = 0
+        var wasOpened = false
+        var messagesSent = 0
+        var bytesSent = 0
+        var messagesReceived = 0
+        var bytesReceived = 0
         var onBufferedAmountLow: (@Sendable () -> Void)?
     }
 
@@ -129,6 +134,7 @@ public final class RTCDataChannel: Sendable {
         let callback: (@Sendable () -> Void)? = state.withLock { state in
             guard state.readyState == .connecting else { return nil }
             state.readyState = .open
+            state.wasOpened = true
             return state.onOpen
         }
         callback?()
@@ -147,7 +153,15 @@ public final class RTCDataChannel: Sendable {
 
     func deliver(_ message: RTCDataChannelMessage) {
         continuation.yield(message)
-        state.withLock { $0.onMessage }?(message)
+        let size = switch message {
+        case .text(let t): t.utf8.count
+        case .binary(let b): b.count
+        }
+        state.withLock { state in
+            state.messagesReceived += 1
+            state.bytesReceived += size
+            return state.onMessage
+        }?(message)
     }
 
     func closed() {

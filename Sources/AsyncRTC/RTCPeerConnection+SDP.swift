@@ -66,10 +66,7 @@ extension RTCPeerConnection {
             return state.sessionVersion
         }
         let sessionID = state.withLock { $0.sessionID }
-        let candidates = local.candidates.map { c in
-            ICECandidate(foundation: c.foundation, component: c.component, transport: "udp", priority: c.priority,
-                         address: "\(c.address.ip)", port: c.address.port, type: .host)
-        }
+        let candidates = local.candidates.map(ICECandidate.init(local:))
         let defaultAddress = local.candidates.first?.address
         let remoteApplicationMid = rejectedMedia.first { $0.kind == "application" && $0.port != 0 }?.mid
         let dataMid = remoteApplicationMid ?? (rejectedMedia.isEmpty ? "0" : nil)
@@ -109,6 +106,20 @@ extension RTCPeerConnection {
             }
         }
         return lines.joined(separator: "\r\n") + "\r\n"
+    }
+}
+
+extension ICECandidate {
+    /// The candidate line of one of our candidates.
+    init(local c: ICELocalCandidate) {
+        let type: CandidateType = switch c.type {
+        case .host: .host
+        case .serverReflexive: .srflx
+        case .peerReflexive: .prflx
+        case .relayed: .relay
+        }
+        self.init(foundation: c.foundation, component: c.component, transport: "udp", priority: c.priority,
+                  address: "\(c.address.ip)", port: c.address.port, type: type)
     }
 }
 

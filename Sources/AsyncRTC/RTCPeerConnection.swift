@@ -32,6 +32,7 @@ public final class RTCPeerConnection: Sendable {
         /// True when we made the offer of the current negotiation (ICE controlling, DTLS actpass).
         var isOfferer = false
         var started = false
+        var candidatesEmitted = false
         var closed = false
         var handlers = Handlers()
     }
@@ -41,6 +42,7 @@ public final class RTCPeerConnection: Sendable {
         var onIceConnectionStateChange: (@Sendable (RTCIceConnectionState) -> Void)?
         var onIceGatheringStateChange: (@Sendable (RTCIceGatheringState) -> Void)?
         var onSignalingStateChange: (@Sendable (RTCSignalingState) -> Void)?
+        var onIceCandidate: (@Sendable (RTCIceCandidate?) -> Void)?
     }
 
     public init(configuration: RTCConfiguration = RTCConfiguration()) {
@@ -75,6 +77,13 @@ public final class RTCPeerConnection: Sendable {
     public var onIceGatheringStateChange: (@Sendable (RTCIceGatheringState) -> Void)? {
         get { state.withLock { $0.handlers.onIceGatheringStateChange } }
         set { state.withLock { $0.handlers.onIceGatheringStateChange = newValue } }
+    }
+    /// Each local candidate once the local description is set, then nil when gathering is complete (W3C
+    /// `icecandidate`). The candidates are also in the description itself, so a peer that does not trickle
+    /// (aiortc) needs none of these.
+    public var onIceCandidate: (@Sendable (RTCIceCandidate?) -> Void)? {
+        get { state.withLock { $0.handlers.onIceCandidate } }
+        set { state.withLock { $0.handlers.onIceCandidate = newValue } }
     }
     public var onSignalingStateChange: (@Sendable (RTCSignalingState) -> Void)? {
         get { state.withLock { $0.handlers.onSignalingStateChange } }
@@ -144,8 +153,22 @@ public final class RTCPeerConnection: Sendable {
                 state.iceGatheringState = .complete  // host candidates are gathered with the transport
             }
             emitSignalingState()
+            await emitLocalCandidates()
             try await startIfReady()
         }
+    }
+
+    /// Fires onIceCandidate for every local candidate, then nil (once per connection).
+    private func emitLocalCandidates() async {
+        let (transport, handler, first) = state.withLock { state in
+            defer { state.candidatesEmitted = true }
+            return (state.transport, state.handlers.onIceCandidate, !state.candidatesEmitted)
+        }
+        guard first, let transport, let handler else { return }
+        for c in await transport.localParameters.candidates {
+            handler(RTCIceCandidate(ICECandidate(local: c), sdpMid: "0", sdpMLineIndex: 0))
+        }
+        handler(nil)
     }
 
     public func setRemoteDescription(_ description: RTCSessionDescription) async throws {

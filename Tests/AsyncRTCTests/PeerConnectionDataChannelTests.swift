@@ -73,6 +73,29 @@ import Testing
         // Over the peer's max-message-size: a clear error, nothing sent or truncated.
         #expect(throws: RTCError(.type)) { try channel.send([UInt8](repeating: 0, count: 262_145)) }
 
+        // Stats, with W3C names: what was sent and received, the transport, the selected pair, the certificate.
+        let report = await offerer.getStats()
+        let sentBytes = sent.reduce(0) { total, m in
+            switch m {
+            case .text(let t): total + t.utf8.count
+            case .binary(let b): total + b.count
+            }
+        }
+        let dc = try #require(report.stats(of: RTCDataChannelStats.self).first)
+        #expect(dc.label == "chat" && dc.state == "open" && dc.dataChannelIdentifier == 1)
+        #expect(dc.messagesSent == sent.count && dc.bytesSent == sentBytes)
+        #expect(dc.messagesReceived == sent.count && dc.bytesReceived == sentBytes)
+        #expect(report.stats(of: RTCPeerConnectionStats.self).first?.dataChannelsOpened == 1)
+        let transport = try #require(report.stats(of: RTCTransportStats.self).first)
+        #expect(transport.dtlsState == "connected" && transport.iceRole == "controlling")
+        #expect(transport.bytesSent > sentBytes && transport.bytesReceived > sentBytes)
+        let pair = try #require(report.stats(of: RTCIceCandidatePairStats.self).first { $0.id == transport.selectedCandidatePairId })
+        #expect(pair.state == "succeeded" && pair.nominated && (pair.currentRoundTripTime ?? 0) > 0)
+        let local = try #require(report[pair.localCandidateId] as? RTCIceCandidateStats)
+        #expect(local.type == "local-candidate" && ["127.0.0.1", "::1"].contains(local.address) && local.candidateType == "host")
+        let certificate = try #require(report.stats(of: RTCCertificateStats.self).first)
+        #expect(offer.sdp.contains("a=fingerprint:sha-256 \(certificate.fingerprint)"))
+
         await offerer.close()
         await answerer.close()
         #expect(channel.readyState == .closed)
@@ -131,6 +154,43 @@ extension PeerConnectionDataChannelTests {
         #expect(received.withLock { Digest.hash(.sha256, $0.bytes) } == Digest.hash(.sha256, chunks.flatMap { $0 }))
         #expect(sender.bufferedAmount == 0)
         #expect(low.withLock { $0 } >= 1)
+        await a.close()
+        await b.close()
+    }
+}
+
+extension PeerConnectionDataChannelTests {
+    /// Removes candidate lines, as a description from a peer that trickles them separately would look.
+    static func withoutCandidates(_ d: RTCSessionDescription) -> RTCSessionDescription {
+        let lines = d.sdp.split(separator: "\r\n").filter { !$0.hasPrefix("a=candidate") && !$0.hasPrefix("a=end-of-candidates") }
+        return RTCSessionDescription(sdp: lines.joined(separator: "\r\n") + "\r\n", type: d.type)
+    }
+
+    @Test func trickledCandidatesConnect() async throws {
+        let a = RTCPeerConnection(configuration: Self.configuration)
+        let b = RTCPeerConnection(configuration: Self.configuration)
+        let fromA = Mutex<[RTCIceCandidate?]>([]), fromB = Mutex<[RTCIceCandidate?]>([])
+        a.onIceCandidate = { c in fromA.withLock { $0.append(c) } }
+        b.onIceCandidate = { c in fromB.withLock { $0.append(c) } }
+        let remote = Mutex<RTCDataChannel?>(nil)
+        b.onDataChannel = { channel in remote.withLock { $0 = channel } }
+        let channel = try a.createDataChannel("trickle")
+
+        try await a.setLocalDescription()
+        try await b.setRemoteDescription(Self.withoutCandidates(try #require(a.localDescription)))
+        try await b.setLocalDescription()
+        try await a.setRemoteDescription(Self.withoutCandidates(try #require(b.localDescription)))
+        // Each side announced its candidates, then nil for the end of gathering.
+        let candidatesA = fromA.withLock { $0 }, candidatesB = fromB.withLock { $0 }
+        #expect(candidatesA.last == .some(nil) && candidatesA.count >= 2)
+        #expect(candidatesB.last == .some(nil) && candidatesB.count >= 2)
+        #expect(candidatesA.compactMap { $0 }.allSatisfy { ["127.0.0.1", "::1"].contains($0.ip) && $0.sdpMid == "0" && $0.type == "host" })
+        for c in candidatesA { try await b.addIceCandidate(c) }
+        for c in candidatesB { try await a.addIceCandidate(c) }
+
+        try await Self.waitUntil { channel.readyState == .open && remote.withLock { $0 } != nil }
+        #expect(channel.readyState == .open)
+        #expect(a.connectionState == .connected && b.connectionState == .connected)
         await a.close()
         await b.close()
     }

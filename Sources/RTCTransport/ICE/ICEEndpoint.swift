@@ -107,6 +107,20 @@ public final class ICEEndpoint: Sendable {
     /// What the agent refused so far.
     public var counters: ICEAgent.Counters { get async { (try? await onLoop { $0.agent.counters }) ?? .init() } }
 
+    /// Application datagrams and bytes carried over the selected pair (for transport stats).
+    public struct Traffic: Hashable, Sendable {
+        public var packetsSent = 0
+        public var bytesSent = 0
+        public var packetsReceived = 0
+        public var bytesReceived = 0
+        public init() {}
+    }
+
+    public var traffic: Traffic { get async { (try? await onLoop { $0.traffic }) ?? .init() } }
+
+    /// Every pair and the remote candidates, as the agent knows them now.
+    public var pairs: [ICECandidatePair] { get async { (try? await onLoop { $0.agent.pairs }) ?? [] } }
+
     /// Closes the agent and every socket.
     public func close() async {
         let sockets = (try? await onLoop { $0.close() }) ?? []
@@ -139,6 +153,7 @@ public final class ICEEndpoint: Sendable {
         var agent: ICEAgent
         var sockets: [Int: UDPSocket] = [:]
         var timer: Scheduled<Void>?
+        var traffic = Traffic()
         let onEvent: @Sendable (Event) -> Void
 
         init(eventLoop: any EventLoop, agent: ICEAgent, onEvent: @escaping @Sendable (Event) -> Void) {
@@ -177,6 +192,8 @@ public final class ICEEndpoint: Sendable {
             case .dtls, .rtp, .rtcp:
                 guard let selected = agent.selectedPair, selected.matches(socket: socket, remote: address) else { return }
                 agent.noteInboundTraffic(socket: socket, from: address, now: .now())
+                traffic.packetsReceived += 1
+                traffic.bytesReceived += datagram.readableBytes
                 onEvent(.datagram(datagram))
             default:
                 return
@@ -186,6 +203,8 @@ public final class ICEEndpoint: Sendable {
         func send(_ datagram: ByteBuffer) {
             guard agent.maySend, let pair = agent.selectedPair, let socket = sockets[pair.local.socket],
                   let to = try? pair.remote.address.socketAddress() else { return }
+            traffic.packetsSent += 1
+            traffic.bytesSent += datagram.readableBytes
             socket.send(datagram, to: to)
         }
 
