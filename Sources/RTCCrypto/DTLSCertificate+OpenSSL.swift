@@ -55,6 +55,8 @@ public final class DTLSCertificate: @unchecked Sendable {
     ///     identify the software or the user.
     ///   - validity: how far the window reaches on each side of now; 30 days by default.
     public static func generate(commonName: String? = nil, validity: Duration = .seconds(30 * 86_400)) throws(CryptoError) -> DTLSCertificate {
+        // The headers refuse OpenSSL < 3 at build time; a mismatched shared library is refused here.
+        try OpenSSLLibrary.checkSupported()
         OpenSSLErrorQueue.clear()
         let key = try generateP256Key()
         guard let x509 = X509_new() else {

@@ -43,6 +43,7 @@ public final class DTLSEngine {
     ///   - configuration: datagram size, retransmission timeouts and SRTP profiles; the defaults suit WebRTC.
     public init(role: Role, certificate: DTLSCertificate, remoteFingerprints: [CertificateFingerprint],
                 configuration: Configuration = Configuration()) throws(CryptoError) {
+        try OpenSSLLibrary.checkSupported()
         guard configuration.maximumDatagramSize >= 256 else {
             throw CryptoError(.invalidArgument, "maximumDatagramSize must be at least 256 bytes")
         }
