@@ -160,12 +160,16 @@ struct SCTPAssociationTests {
         pair.a.receive(packet: [0, 1, 2, 3])
         pair.a.close()
         pair.b.close()
-        #expect(SCTPStack.associationCount == 0)
-        #expect(await SCTPStack.finish(timeout: .seconds(20)))
+        // usrsctp is process-wide and other suites use it concurrently, so usrsctp_finish is checked on its own
+        // (reinitialiseAndCloseUnconnected, run alone by scripts/test).
     }
 
-    @Test("usrsctp comes back after finish; an unanswered association closes cleanly", .timeLimit(.minutes(1)))
+    /// Needs usrsctp to itself: scripts/test runs it in a separate process with ASYNCRTC_SCTP_FINISH_TEST=1.
+    @Test("usrsctp comes back after finish; an unanswered association closes cleanly", .timeLimit(.minutes(1)),
+          .enabled(if: ProcessInfo.processInfo.environment["ASYNCRTC_SCTP_FINISH_TEST"] == "1"))
     func reinitialiseAndCloseUnconnected() async throws {
+        #expect(SCTPStack.associationCount == 0)
+        #expect(await SCTPStack.finish(timeout: .seconds(20)))
         let lonely = try SCTPAssociation(output: { _ in })
         try lonely.connect()
         #expect(!lonely.isEstablished)
@@ -182,6 +186,7 @@ struct SCTPAssociationTests {
         try await waitUntil("message after re-init") { pair.aLog.messages.first?.bytes == [3] }
         pair.a.close()
         pair.b.close()
+        #expect(SCTPStack.associationCount == 0)
         #expect(await SCTPStack.finish(timeout: .seconds(20)))
     }
 
@@ -204,7 +209,6 @@ struct SCTPAssociationTests {
         #expect(messages.last == SCTPMessage(streamID: 6, ppid: 51, bytes: Array("after".utf8)))
         pair.a.close()
         pair.b.close()
-        #expect(await SCTPStack.finish(timeout: .seconds(20)))
     }
 
     @Test("random packets fed to an established association are dropped; it keeps working", .timeLimit(.minutes(1)))
@@ -239,6 +243,5 @@ struct SCTPAssociationTests {
         }
         pair.a.close()
         pair.b.close()
-        #expect(await SCTPStack.finish(timeout: .seconds(20)))
     }
 }

@@ -109,15 +109,25 @@ async def filexfer(role, signaling, pc, filename):
         await connect_with_retry(signaling)
         fp = open(filename, "wb")
         finished = asyncio.Event()
+        octets = 0
+        start = time.monotonic()
 
         @pc.on("datachannel")
         def on_datachannel(channel):
+            nonlocal start
+            start = time.monotonic()
+
             @channel.on("message")
             def on_message(message):
+                nonlocal octets
                 if message:
+                    octets += len(message)
                     fp.write(message)
                 else:
                     fp.close()
+                    elapsed = time.monotonic() - start
+                    print("received %d bytes in %.3f s (%.3f Mbps)" % (octets, elapsed, octets * 8 / elapsed / 1e6),
+                          flush=True)
                     finished.set()
 
         consumer = asyncio.ensure_future(consume(pc, signaling, finished))
