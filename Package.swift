@@ -52,6 +52,7 @@ var targets: [Target] = [
                      path: "Examples/datachannel-cli"),
     .executableTarget(name: "datachannel-filexfer", dependencies: ["AsyncRTCContrib", argumentParser],
                      path: "Examples/datachannel-filexfer"),
+    .executableTarget(name: "bench-setup", dependencies: ["AsyncRTC"], path: "Benchmarks/Sources/bench-setup"),
     .executableTarget(name: "rtc-demo", dependencies: ["AsyncRTC", "RTCTransport", "RTCMedia", "RTCCrypto", nioCore, nioPosix],
                      path: "Examples/rtc-demo"),
 
