@@ -102,6 +102,7 @@ struct FakeTURNServer {
         let unprotected = try Server.response(to: second, .successResponse, [.xorRelayedAddress(Server.relayed)], key: nil)
         #expect(turn.receive(unprotected, now: t0) == [])
         #expect(turn.state == .allocating)
+        #expect(turn.counters.integrityFailures == 2)
         // A response to nothing we asked is ignored as well.
         let stray = STUNMessage(type: STUNMessageType(method: .allocate, class: .request))
         #expect(turn.receive(try Server.response(to: stray, .successResponse, [.xorRelayedAddress(Server.relayed)]), now: t0) == [])
@@ -144,6 +145,8 @@ struct FakeTURNServer {
         try STUNMessage.verifyIntegrity(rawMessage: raw, key: Server.key, hmac: Server.crypto.hmacSHA1)
         #expect(turn.receive(try Server.response(to: retry, .successResponse, []), now: t0) == [.permissionCreated(peer.ip)])
         #expect(turn.hasPermission(for: peer.ip))
+        #expect(turn.counters.staleNonces == 1)
+        #expect(turn.counters.challenges == 1)
         // Later requests keep the new nonce.
         let (bind, _) = try Server.sentMessage(turn.bindChannel(to: peer, now: t0))
         #expect(bind.nonce == "fresh-nonce")
@@ -232,6 +235,7 @@ struct FakeTURNServer {
             }
         }
         #expect(sendTimes == [0, 500, 1500, 3500, 7500, 15500, 31500])
+        #expect(turn.counters.retransmissions == 6)
         #expect((now - t0).nanoseconds / 1_000_000 == 39500)
         #expect(failure?.code == .timedOut)
         #expect(turn.state == .failed(TURNError(.timedOut, "")))

@@ -122,8 +122,23 @@ public struct TURNAllocation: Sendable {
     /// At most this many times a request is re-sent after 401/438 with fresh credentials.
     static let maxAuthRetries = 3
 
+    /// What the allocation has done so far, for tests and diagnostics.
+    public struct Counters: Hashable, Sendable {
+        /// Requests sent, not counting retransmissions.
+        public var requests = 0
+        public var retransmissions = 0
+        /// 401 challenges answered with credentials.
+        public var challenges = 0
+        /// 438 Stale Nonce responses answered with the new nonce.
+        public var staleNonces = 0
+        /// Responses dropped because MESSAGE-INTEGRITY was missing or wrong.
+        public var integrityFailures = 0
+        public init() {}
+    }
+
     public let configuration: Configuration
     public private(set) var state: State = .idle
+    public private(set) var counters = Counters()
     public private(set) var allocation: Allocated?
     var credentials: Credentials?
     var requests: [STUNTransactionID: PendingRequest<RequestKind>] = [:]
@@ -252,6 +267,7 @@ public struct TURNAllocation: Sendable {
         for (id, var request) in due {
             if request.retransmit(now: now, policy: configuration.retransmission) {
                 requests[id] = request
+                counters.retransmissions += 1
                 actions.append(.send(request.message))
             } else {
                 requests[id] = nil
@@ -354,6 +370,7 @@ public struct TURNAllocation: Sendable {
         } catch {
             return fail(kind, TURNError(.rejected, "cannot encode \(method) request: \(error)"), now: now)
         }
+        counters.requests += 1
         requests[message.transactionID] = PendingRequest(kind: kind, message: buffer, key: integrity?.key, now: now,
                                                          policy: configuration.retransmission)
         return [.send(buffer)]
@@ -370,6 +387,7 @@ public struct TURNAllocation: Sendable {
                 do {
                     try STUNMessage.verifyIntegrity(rawMessage: raw, key: key, hmac: configuration.crypto.hmacSHA1)
                 } catch {
+                    counters.integrityFailures += 1
                     return []  // as if lost: a retransmission may still bring the genuine answer
                 }
             }
@@ -395,12 +413,14 @@ public struct TURNAllocation: Sendable {
             }
             guard retries < Self.maxAuthRetries else { break }
             authRetries[request.kind] = retries + 1
+            counters.challenges += 1
             setCredentials(realm: realm, nonce: nonce)
             return startRequest(request.kind, now: now)
         case 438:
             // Stale Nonce (RFC 8489 §9.2.5): retry with the new nonce (and realm, if it changed).
             guard let nonce = message.nonce, retries < Self.maxAuthRetries else { break }
             authRetries[request.kind] = retries + 1
+            counters.staleNonces += 1
             setCredentials(realm: message.realm ?? credentials?.realm ?? "", nonce: nonce)
             return startRequest(request.kind, now: now)
         default:

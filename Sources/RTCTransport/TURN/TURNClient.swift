@@ -110,6 +110,11 @@ public final class TURNClient: Sendable {
         get async { (try? await eventLoop.submit { [core] in core.value.machine.state }.get()) ?? .closed }
     }
 
+    /// What the allocation has done so far (requests, retransmissions, challenges, stale nonces).
+    public var counters: TURNAllocation.Counters {
+        get async { (try? await eventLoop.submit { [core] in core.value.machine.counters }.get()) ?? .init() }
+    }
+
     /// Releases the allocation (Refresh with LIFETIME 0; waits for the answer or the request's timeout) and closes
     /// the socket. Pending operations fail with ``TURNError/Code/closed``.
     public func close() async {
