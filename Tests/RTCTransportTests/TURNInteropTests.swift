@@ -133,8 +133,10 @@ struct TURNInteropTests {
     var loop: any EventLoop { MultiThreadedEventLoopGroup.singleton.next() }
 
     func client(_ coturn: Coturn, password: String = Coturn.password, lifetime: UInt32? = nil,
-                received: Received = Received()) async throws -> TURNClient {
+                transport: TURNClient.Transport = .udp, received: Received = Received()) async throws -> TURNClient {
         var options = TURNClient.Options()
+        options.transport = transport
+        options.impairment = ImpairmentProfile()  // none, whatever ASYNCRTC_IMPAIR says
         options.localHost = "127.0.0.1"
         options.requestedLifetime = lifetime
         return try await TURNClient.connect(server: coturn.server, username: Coturn.username, password: password,
@@ -151,11 +153,12 @@ struct TURNInteropTests {
         #expect(Int(discovery.mappedAddress.port) == discovery.localAddress.port)
     }
 
-    @Test func relayBothWaysBySendIndicationAndChannelData() async throws {
+    @Test(arguments: [TURNClient.Transport.udp, .tcp])
+    func relayBothWaysBySendIndicationAndChannelData(transport: TURNClient.Transport) async throws {
         let coturn = try await Coturn.start()
         defer { coturn.stop() }
         let toClient = Received()
-        let client = try await client(coturn, received: toClient)
+        let client = try await client(coturn, transport: transport, received: toClient)
         let allocated = try await client.allocate()
         #expect(allocated.relayedAddress.ip == STUNAddress.IP("127.0.0.1"))
         #expect(allocated.mappedAddress == STUNAddress(socketAddress: client.localAddress))

@@ -248,6 +248,21 @@ public struct TURNAllocation: Sendable {
         }
     }
 
+    /// The connection to the server is gone (TURN over TCP, RFC 8656 §3.1: the allocation dies with it).
+    public mutating func transportClosed() -> [Action] {
+        switch state {
+        case .allocating, .allocated:
+            return failAllocation(TURNError(.closed, "the connection to the TURN server closed"))
+        case .deallocating:
+            return close()
+        case .idle:
+            state = .closed
+            return [.closed]
+        case .closed, .failed:
+            return []
+        }
+    }
+
     // MARK: - Time
 
     /// The earliest time ``handleTimeout(now:)`` has work to do, if any.

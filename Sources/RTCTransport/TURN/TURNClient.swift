@@ -3,9 +3,13 @@ import NIOPosix
 import RTCCrypto
 public import RTCWire
 
-/// The I/O shell of a TURN allocation over UDP (RFC 8656): one ``UDPSocket`` talking to one TURN server, a
-/// ``TURNAllocation`` state machine confined to the socket's event loop, and the one timer it asks for (request
-/// retransmissions and the allocation, permission and channel refreshes).
+/// The I/O shell of a TURN allocation (RFC 8656): one ``UDPSocket`` (or one TCP connection, §3.1) talking to one
+/// TURN server, a ``TURNAllocation`` state machine confined to the socket's event loop, and the one timer it asks
+/// for (request retransmissions and the allocation, permission and channel refreshes).
+///
+/// Over TCP the stream is split by ``TURNStreamFramer``, ChannelData is padded (§12.5), requests are not
+/// retransmitted (a reliable transport; they time out after 39.5 s, RFC 8489 §6.2.2), and the allocation fails
+/// when the connection closes. The relayed transport is UDP either way (RFC 6062 TCP relaying is not offered).
 ///
 /// ```swift
 /// let client = try await TURNClient.connect(server: server, username: "user", password: "secret",
@@ -29,14 +33,21 @@ public final class TURNClient: Sendable {
     /// Data relayed from a peer; called on the event loop.
     public typealias DataHandler = @Sendable (_ peer: STUNAddress, _ payload: ByteBuffer) -> Void
 
+    /// How the client reaches the server.
+    public enum Transport: Hashable, Sendable {
+        case udp, tcp
+    }
+
     public struct Options: Sendable {
+        public var transport = Transport.udp
         /// The local address to bind (the server must be reachable from it).
         public var localHost = "0.0.0.0"
         /// LIFETIME to request, seconds; nil: the server's default.
         public var requestedLifetime: UInt32?
         public var fingerprint = false
         public var retransmission = STUNRetransmission()
-        /// The impairment profile of the socket; nil reads ASYNCRTC_IMPAIR.
+        /// Retransmission over UDP; over TCP a request is sent once and waits 39.5 s.
+        /// The impairment profile of the UDP socket; nil reads ASYNCRTC_IMPAIR.
         public var impairment: ImpairmentProfile?
         public init() {}
     }
@@ -49,7 +60,7 @@ public final class TURNClient: Sendable {
         self.core = core
     }
 
-    /// Binds the socket; nothing is sent until ``allocate()``.
+    /// Binds the socket (or connects to the server over TCP); nothing is sent until ``allocate()``.
     public static func connect(
         server: SocketAddress, username: String, password: String, on eventLoop: any EventLoop,
         options: Options = Options(), onData: @escaping DataHandler
@@ -59,11 +70,33 @@ public final class TURNClient: Sendable {
             requestedLifetime: options.requestedLifetime)
         configuration.fingerprint = options.fingerprint
         configuration.retransmission = options.retransmission
+        if options.transport == .tcp {
+            configuration.framing = .stream
+            configuration.retransmission = STUNRetransmission(initialRTO: .milliseconds(39_500), maxTransmissions: 1,
+                                                              finalWaitMultiplier: 1)
+        }
         let machine = TURNAllocation(configuration: configuration)
         let core = try await eventLoop.submit {
             NIOLoopBound(Core(eventLoop: eventLoop, server: server, machine: machine, onData: onData),
                          eventLoop: eventLoop)
         }.get()
+        if options.transport == .tcp {
+            let channel = try await ClientBootstrap(group: eventLoop)
+                .channelOption(.socketOption(.tcp_nodelay), value: 1)
+                .bind(to: try SocketAddress.makeAddressResolvingHost(options.localHost, port: 0))
+                .channelInitializer { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        try channel.pipeline.syncOperations.addHandler(StreamHandler(core: core))
+                    }
+                }
+                .connect(to: server).get()
+            try await eventLoop.submit { core.value.stream = channel }.get()
+            guard let local = channel.localAddress else {
+                try? await channel.close()
+                throw ChannelError.unknownLocalAddress
+            }
+            return TURNClient(eventLoop: eventLoop, server: server, localAddress: local, core: core)
+        }
         let socket = try await UDPSocket.bind(host: options.localHost, port: 0, on: eventLoop,
                                               impairment: options.impairment) { datagram, from in
             core.value.received(datagram, from: from)
@@ -126,6 +159,8 @@ public final class TURNClient: Sendable {
         try? await closed.get()
         let socket = (try? await eventLoop.submit { [core] in core.value.socket }.get()) ?? nil
         await socket?.close()
+        let stream = (try? await eventLoop.submit { [core] in core.value.stream }.get()) ?? nil
+        try? await stream?.close()
     }
 
     private func withPromise<T: Sendable>(
@@ -146,6 +181,8 @@ public final class TURNClient: Sendable {
         let serverAddress: STUNAddress?
         var machine: TURNAllocation
         var socket: UDPSocket?
+        var stream: (any Channel)?
+        var framer = TURNStreamFramer()
         var timer: Scheduled<Void>?
         var timerDeadline: NIODeadline?
         let onData: DataHandler
@@ -215,11 +252,32 @@ public final class TURNClient: Sendable {
             perform(machine.receive(datagram, now: .now()))
         }
 
+        /// Bytes from the TCP connection: every complete frame goes to the machine; a broken stream is dropped.
+        func receivedStream(_ bytes: ByteBuffer) {
+            framer.append(bytes)
+            do {
+                while let frame = try framer.nextFrame() {
+                    perform(machine.receive(frame, now: .now()))
+                }
+            } catch {
+                stream?.close(promise: nil)
+            }
+        }
+
+        func streamClosed() {
+            stream = nil
+            perform(machine.transportClosed())
+        }
+
         func perform(_ actions: [TURNAllocation.Action]) {
             for action in actions {
                 switch action {
                 case .send(let bytes):
-                    socket?.send(bytes, to: server)
+                    if let stream {
+                        stream.writeAndFlush(bytes, promise: nil)
+                    } else {
+                        socket?.send(bytes, to: server)
+                    }
                 case .allocated(let allocated):
                     let waiting = allocatePromises
                     allocatePromises = []
@@ -274,5 +332,28 @@ public final class TURNClient: Sendable {
                 bound.value.perform(bound.value.machine.handleTimeout(now: .now()))
             }
         }
+    }
+}
+
+/// Feeds a TCP connection's bytes to the client's core. Lives on the connection's event loop, the core's loop.
+final class StreamHandler: ChannelInboundHandler {
+    typealias InboundIn = ByteBuffer
+    let core: NIOLoopBound<TURNClient.Core>
+
+    init(core: NIOLoopBound<TURNClient.Core>) {
+        self.core = core
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        core.value.receivedStream(unwrapInboundIn(data))
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        core.value.streamClosed()
+        context.fireChannelInactive()
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        context.close(promise: nil)
     }
 }
