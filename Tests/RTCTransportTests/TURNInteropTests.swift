@@ -239,6 +239,33 @@ struct TURNInteropTests {
         await client.close()
     }
 
+    @Test func refreshTimerKeepsAShortAllocationAlive() async throws {
+        // coturn grants at least 600 s unless --max-allocate-lifetime caps it: 4 s here, so the client refreshes
+        // at 2 s on its own, and the relay still works after the first lifetime has passed.
+        let coturn = try await Coturn.start(["--max-allocate-lifetime=4"])
+        defer { coturn.stop() }
+        let client = try await client(coturn, lifetime: 4)
+        let allocated = try await client.allocate()
+        #expect(allocated.lifetime == 4)
+        try await Task.sleep(for: .milliseconds(5500))
+        #expect(await client.state == .allocated)
+        let countersAfter = await client.counters
+        // Allocate twice (challenge), then the timer's Refresh at 2 s. (coturn 4.6 answers that Refresh with
+        // LIFETIME 600 despite the cap, so there is no second one.)
+        #expect(countersAfter.requests >= 3, "\(countersAfter)")
+        let toPeer = Received()
+        let peerSocket = try await UDPSocket.bind(host: "127.0.0.1", on: loop, impairment: ImpairmentProfile()) {
+            datagram, from in toPeer.add("\(STUNAddress(socketAddress: from)!)", datagram)
+        }
+        let peer = try #require(STUNAddress(socketAddress: peerSocket.localAddress))
+        try await client.createPermission(for: peer)
+        client.send(ByteBuffer(string: "still here"), to: peer)
+        let got = try await toPeer.wait { $0.payload == Array("still here".utf8) }
+        #expect(got?.from == "\(allocated.relayedAddress)")
+        await client.close()
+        await peerSocket.close()
+    }
+
     @Test func staleNonceIsRenewed() async throws {
         // Nonces that expire after 1 s: the CreatePermission after the pause meets 438 and is retried.
         let coturn = try await Coturn.start(["--stale-nonce=1"])
