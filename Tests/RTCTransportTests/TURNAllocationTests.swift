@@ -322,4 +322,48 @@ struct FakeTURNServer {
         #expect(turn.bindChannel(to: Server.peer, now: t0) == [.channelBindFailed(peer: Server.peer, TURNError(.notAllocated, ""))])
         #expect(turn.deallocate(now: t0) == [.closed])
     }
+
+    /// Hostile input: random bytes and mutated genuine responses, Data indications and ChannelData never trap, and
+    /// nothing but the genuine answer changes the allocation.
+    @Test func hostileInputNeverTraps() throws {
+        var random = SeededRandom(seed: 0x7475726E)
+        var turn = try Server.allocated(lifetime: 3600, at: t0)
+        let (bind, _) = try Server.sentMessage(turn.bindChannel(to: Server.peer, now: t0))
+        _ = turn.receive(try Server.response(to: bind, .successResponse, []), now: t0)
+        let (refresh, _) = try Server.sentMessage(turn.refresh(now: t0))
+        let genuine: [[UInt8]] = [
+            Array(try Server.response(to: refresh, .successResponse, [.lifetime(1200)]).readableBytesView),
+            try STUNMessage(type: STUNMessageType(method: .data, class: .indication),
+                            attributes: [.xorPeerAddress(Server.peer), .data(ByteBuffer(bytes: [1, 2, 3]))]).bytes(),
+            [0x40, 0x00, 0x00, 0x04, 1, 2, 3, 4],
+        ]
+        for round in 0..<5000 {
+            var bytes: [UInt8]
+            if round % 2 == 0 {
+                bytes = (0..<Int(random.next() % 64)).map { _ in UInt8(truncatingIfNeeded: random.next()) }
+                if bytes.count > 8 && round % 4 == 0 {  // a plausible STUN header in front of garbage
+                    bytes[0] = 0x01; bytes[1] = 0x13; bytes[4] = 0x21; bytes[5] = 0x12; bytes[6] = 0xA4; bytes[7] = 0x42
+                }
+            } else {
+                bytes = genuine[Int(random.next() % UInt64(genuine.count))]
+                for _ in 0..<(1 + Int(random.next() % 3)) where !bytes.isEmpty {
+                    let at = Int(random.next() % UInt64(bytes.count))
+                    bytes[at] ^= UInt8(truncatingIfNeeded: random.next() | 1)
+                }
+                if random.next() % 4 == 0 { bytes = Array(bytes.prefix(Int(random.next() % UInt64(bytes.count + 1)))) }
+            }
+            for action in turn.receive(ByteBuffer(bytes: bytes), now: t0) {
+                switch action {
+                case .received: break
+                // A mutation that only touches what integrity does not cover (the message length, so that the
+                // optional FINGERPRINT drops off) leaves the genuine answer.
+                case .refreshed(lifetime: 1200): break
+                default: Issue.record("mutated input caused \(action)")
+                }
+            }
+        }
+        #expect(turn.state == .allocated)
+        #expect(turn.allocation?.lifetime == 3600 || turn.allocation?.lifetime == 1200)
+        #expect(turn.counters.integrityFailures > 0)
+    }
 }

@@ -393,6 +393,13 @@ public struct TURNAllocation: Sendable {
 
     mutating func handleResponse(_ message: STUNMessage, raw: ByteBuffer, now: NIODeadline) -> [Action] {
         guard let request = requests[message.transactionID] else { return [] }
+        if message.contains(.fingerprint) {
+            // FINGERPRINT is optional, but one that is present must be right (RFC 8489 §14.7).
+            guard (try? STUNMessage.verifyFingerprint(rawMessage: raw, crc32: configuration.crypto.crc32)) != nil else {
+                counters.integrityFailures += 1
+                return []
+            }
+        }
         if let key = request.key {
             // RFC 8489 §9.2.5: a response to an authenticated request must be protected with the same key — but
             // 401/438 error responses are sent without MESSAGE-INTEGRITY, since the server rejected the key.
