@@ -179,6 +179,10 @@ struct TURNInteropTests {
         peerSocket.send(ByteBuffer(string: "via data indication"), to: try allocated.relayedAddress.socketAddress())
         let back = try await toClient.wait { $0.payload == Array("via data indication".utf8) }
         #expect(back?.from == "\(peer)")
+        let beforeChannel = await client.counters
+        #expect(beforeChannel.sendIndications == 1)
+        #expect(beforeChannel.dataIndications == 1)
+        #expect(beforeChannel.channelDataSent == 0)
 
         // ChannelData both ways.
         let channel = try await client.bindChannel(to: peer)
@@ -190,6 +194,11 @@ struct TURNInteropTests {
         peerSocket.send(ByteBuffer(string: "via channel data"), to: try allocated.relayedAddress.socketAddress())
         let channelBack = try await toClient.wait { $0.payload == Array("via channel data".utf8) }
         #expect(channelBack?.from == "\(peer)")
+        let afterChannel = await client.counters
+        #expect(afterChannel.channelDataSent == 1)
+        #expect(afterChannel.channelDataReceived == 1)
+        #expect(afterChannel.sendIndications == 1)
+        #expect(afterChannel.dataIndications == 1)
 
         await client.close()
         await peerSocket.close()

@@ -133,6 +133,11 @@ public struct TURNAllocation: Sendable {
         public var staleNonces = 0
         /// Responses dropped because MESSAGE-INTEGRITY was missing or wrong.
         public var integrityFailures = 0
+        /// Data sent as Send indications and as ChannelData; received as Data indications and as ChannelData.
+        public var sendIndications = 0
+        public var channelDataSent = 0
+        public var dataIndications = 0
+        public var channelDataReceived = 0
         public init() {}
     }
 
@@ -205,6 +210,7 @@ public struct TURNAllocation: Sendable {
                 try TURNChannelData(channelNumber: channel.number, data: payload)
                     .write(to: &buffer, framing: configuration.framing)
             } catch { return [] }
+            counters.channelDataSent += 1
             return [.send(buffer)]
         }
         if permissions[peer.ip]?.installed == true {
@@ -315,6 +321,7 @@ public struct TURNAllocation: Sendable {
             var input = datagram
             guard let channelData = try? TURNChannelData(parsing: &input, framing: configuration.framing),
                   let peer = peerByChannel[channelData.channelNumber] else { return [] }
+            counters.channelDataReceived += 1
             return [.received(from: peer, channelData.data)]
         }
         var input = datagram
@@ -332,6 +339,7 @@ public struct TURNAllocation: Sendable {
                 }
             }
             guard let peer, let data else { return [] }
+            counters.dataIndications += 1
             return [.received(from: peer, data)]
         case .successResponse, .errorResponse:
             return handleResponse(message, raw: datagram, now: now)
@@ -588,6 +596,7 @@ public struct TURNAllocation: Sendable {
             try message.write(to: &buffer, integrity: nil, fingerprint: configuration.fingerprint,
                               crypto: configuration.crypto)
         } catch { return [] }
+        counters.sendIndications += 1
         return [.send(buffer)]
     }
 
