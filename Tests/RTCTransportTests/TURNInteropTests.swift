@@ -133,8 +133,10 @@ struct TURNInteropTests {
     var loop: any EventLoop { MultiThreadedEventLoopGroup.singleton.next() }
 
     func client(_ coturn: Coturn, password: String = Coturn.password, lifetime: UInt32? = nil,
-                transport: TURNClient.Transport = .udp, received: Received = Received()) async throws -> TURNClient {
+                transport: TURNClient.Transport = .udp, fingerprint: Bool = false,
+                received: Received = Received()) async throws -> TURNClient {
         var options = TURNClient.Options()
+        options.fingerprint = fingerprint
         options.transport = transport
         options.impairment = ImpairmentProfile()  // none, whatever ASYNCRTC_IMPAIR says
         options.localHost = "127.0.0.1"
@@ -236,10 +238,11 @@ struct TURNInteropTests {
         await client.close()
     }
 
-    @Test func refreshIsAnswered() async throws {
+    @Test(arguments: [false, true])
+    func refreshIsAnswered(fingerprint: Bool) async throws {
         let coturn = try await Coturn.start()
         defer { coturn.stop() }
-        let client = try await client(coturn, lifetime: 300)
+        let client = try await client(coturn, lifetime: 300, fingerprint: fingerprint)
         let allocated = try await client.allocate()
         #expect(allocated.lifetime > 0)
         let lifetime = try await client.refresh()
