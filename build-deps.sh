@@ -3,7 +3,8 @@
 # Idempotent: does nothing when everything is present. Debian/Ubuntu use apt-get, macOS uses Homebrew.
 # Fails with a message naming what is missing when it cannot install it.
 #   ./build-deps.sh          the libraries the package builds against
-#   ./build-deps.sh --test   also what the test suite runs: Python 3 with venv (for the pinned aiortc peer)
+#   ./build-deps.sh --test   also what the test suite runs: Python 3 with venv (for the pinned aiortc peer) and
+#                            coturn (a real TURN server for the TURN tests)
 set -euo pipefail
 
 WITH_TEST_TOOLS=0
@@ -29,6 +30,10 @@ Linux)
     fi
     if [ $WITH_TEST_TOOLS -eq 1 ] && ! python3 -c 'import venv, ensurepip' >/dev/null 2>&1; then
         APT_PACKAGES+=(python3 python3-venv python3-pip)
+    fi
+    # coturn: the real TURN/STUN server the TURN interop tests start on loopback.
+    if [ $WITH_TEST_TOOLS -eq 1 ] && ! command -v turnserver >/dev/null 2>&1; then
+        APT_PACKAGES+=(coturn)
     fi
     missing=()
     for p in "${APT_PACKAGES[@]}"; do
