@@ -5,10 +5,14 @@ import statistics
 import sys
 import time
 
-import aioice.ice
+import os
+
 from aiortc import RTCPeerConnection
 
-aioice.ice.get_host_addresses = lambda use_ipv4, use_ipv6: ["127.0.0.1"]
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "Tests", "InteropTests", "Peers"))
+from common import restrict_to_loopback  # noqa: E402
+
+restrict_to_loopback()
 
 
 async def one():

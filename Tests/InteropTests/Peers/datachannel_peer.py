@@ -12,11 +12,12 @@ import hashlib
 import json
 import sys
 
-import aioice.ice
 from aiortc import RTCPeerConnection, RTCSessionDescription
 from aiortc.contrib.signaling import BYE, TcpSocketSignaling
 
-aioice.ice.get_host_addresses = lambda use_ipv4, use_ipv6: ["127.0.0.1"]
+from common import connect_with_retry, restrict_to_loopback
+
+restrict_to_loopback()
 
 TEST_MESSAGES = ["hello", b"\x01\x02\x03", "", b"", "ünïcødé 🚀 中文", bytes((i * 13) & 0xFF for i in range(65536))]
 
@@ -86,13 +87,7 @@ async def main():
     pc = RTCPeerConnection()
     with open(outfile, "w", buffering=1) as out:
         if role == "answer":
-            # aiortc connects once without retrying: retry here until AsyncRTC listens.
-            for _ in range(100):
-                try:
-                    await signaling._connect(False)
-                    break
-                except OSError:
-                    await asyncio.sleep(0.1)
+            await connect_with_retry(signaling)
             await answer(signaling, pc, out)
         else:
             await offer(signaling, pc, out)

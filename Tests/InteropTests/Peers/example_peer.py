@@ -12,20 +12,12 @@ import asyncio
 import sys
 import time
 
-import aioice.ice
 from aiortc import RTCPeerConnection, RTCSessionDescription
 from aiortc.contrib.signaling import BYE, TcpSocketSignaling
 
-aioice.ice.get_host_addresses = lambda use_ipv4, use_ipv6: ["127.0.0.1"]
+from common import connect_with_retry, restrict_to_loopback
 
-
-async def connect_with_retry(signaling):
-    for _ in range(100):
-        try:
-            await signaling._connect(False)
-            return
-        except OSError:
-            await asyncio.sleep(0.1)
+restrict_to_loopback()
 
 
 async def consume(pc, signaling, stop):

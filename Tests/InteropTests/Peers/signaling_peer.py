@@ -14,6 +14,8 @@ from aiortc import RTCPeerConnection
 from aiortc.contrib.signaling import (BYE, TcpSocketSignaling, UnixSocketSignaling, candidate_to_sdp)
 from aiortc import RTCIceCandidate, RTCSessionDescription
 
+from common import connect_with_retry
+
 
 def describe(obj):
     if isinstance(obj, RTCSessionDescription):
@@ -61,13 +63,7 @@ async def main():
             out.flush()
             await record_until_bye(signaling, out)
         else:
-            # aiortc connects once, without retrying: retry here until AsyncRTC's listener is up.
-            for _ in range(100):
-                try:
-                    await signaling._connect(False)
-                    break
-                except OSError:
-                    await asyncio.sleep(0.1)
+            await connect_with_retry(signaling)
             await record_until_bye(signaling, out)
             offer = await make_offer()
             await signaling.send(offer)
