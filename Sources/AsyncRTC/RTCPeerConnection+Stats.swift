@@ -20,6 +20,7 @@ extension RTCPeerConnection {
                 messagesSent: s.messagesSent, bytesSent: s.bytesSent,
                 messagesReceived: s.messagesReceived, bytesReceived: s.bytesReceived))
         }
+        guard let certificate = try? certificate.get() else { return RTCStatsReport(stats) }
         let fingerprint = certificate.fingerprint()
         stats.append(RTCCertificateStats(
             id: "CF\(fingerprint.value)", timestamp: now, fingerprint: fingerprint.value,

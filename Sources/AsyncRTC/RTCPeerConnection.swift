@@ -12,7 +12,8 @@ import Synchronization
 /// (port 0) until the media issue lands.
 public final class RTCPeerConnection: Sendable {
     public let configuration: RTCConfiguration
-    let certificate: DTLSCertificate
+    /// Our DTLS certificate, or why it could not be made (reported by the first operation that needs it).
+    let certificate: Result<DTLSCertificate, CryptoError>
     let eventLoop: any EventLoop
     let operations = OperationChain()
     let hub = DataChannelHub()
@@ -47,8 +48,8 @@ public final class RTCPeerConnection: Sendable {
 
     public init(configuration: RTCConfiguration = RTCConfiguration()) {
         self.configuration = configuration
-        // Certificate generation only fails if OpenSSL cannot make an EC key, which a working install always can.
-        self.certificate = try! DTLSCertificate.generate()
+        // Fails only with an unusable OpenSSL (older than 3.0 at run time, or no EC keys); never trap for it.
+        self.certificate = Result { () throws(CryptoError) in try DTLSCertificate.generate() }
         self.eventLoop = MultiThreadedEventLoopGroup.singleton.next()
         self.state = Mutex(State())
     }
@@ -225,6 +226,12 @@ public final class RTCPeerConnection: Sendable {
         var options = ICEEndpoint.Options()
         options.includeLoopback = configuration.includeLoopbackCandidates
         options.loopbackOnly = configuration.loopbackOnly
+        let certificate: DTLSCertificate
+        do {
+            certificate = try self.certificate.get()
+        } catch {
+            throw RTCError(.operation, "no DTLS certificate: \(error)")
+        }
         let transport = try await PeerTransport.make(on: eventLoop, iceRole: controlling ? .controlling : .controlled,
                                                      certificate: certificate, iceOptions: options) { [weak self] event in
             self?.transportEvent(event)
