@@ -48,9 +48,10 @@ var targets: [Target] = [
     .target(name: "AsyncRTCContrib", dependencies: ["AsyncRTC", nioCore, nioPosix]),
     .target(name: "AsyncRTCTesting", dependencies: ["AsyncRTC"]),
 
-    .executableTarget(name: "datachannel-cli", dependencies: ["AsyncRTCContrib", argumentParser],
+    .target(name: "ExampleSupport", dependencies: ["AsyncRTCContrib", argumentParser], path: "Examples/ExampleSupport"),
+    .executableTarget(name: "datachannel-cli", dependencies: ["ExampleSupport", "AsyncRTCContrib", argumentParser],
                      path: "Examples/datachannel-cli"),
-    .executableTarget(name: "datachannel-filexfer", dependencies: ["AsyncRTCContrib", argumentParser],
+    .executableTarget(name: "datachannel-filexfer", dependencies: ["ExampleSupport", "AsyncRTCContrib", argumentParser],
                      path: "Examples/datachannel-filexfer"),
     .executableTarget(name: "bench-setup", dependencies: ["AsyncRTC"], path: "Benchmarks/Sources/bench-setup"),
     .executableTarget(name: "rtc-demo", dependencies: ["AsyncRTC", "RTCTransport", "RTCMedia", "RTCCrypto", nioCore, nioPosix],

@@ -6,6 +6,7 @@
 //   swift run datachannel-cli answer --signaling tcp-socket      # or: python cli.py answer
 import ArgumentParser
 import AsyncRTCContrib
+import ExampleSupport
 import Foundation
 import Logging
 import Synchronization
@@ -18,25 +19,17 @@ struct DataChannelCLI: AsyncParsableCommand {
     enum Role: String, ExpressibleByArgument, CaseIterable { case offer, answer }
 
     @Argument(help: "offer or answer") var role: Role
-    @Option(name: [.short, .long], help: "copy-and-paste, tcp-socket or unix-socket")
-    var signaling: String = SignalingKind.copyAndPaste.rawValue
-    @Option(name: .customLong("signaling-host")) var signalingHost = "127.0.0.1"
-    @Option(name: .customLong("signaling-port")) var signalingPort = 1234
-    @Option(name: .customLong("signaling-path")) var signalingPath = "aiortc.socket"
-    @Flag(name: [.short, .long]) var verbose = false
-    @Flag(help: "Offer loopback candidates only (both peers on this machine, nothing else on the network).")
-    var loopback = false
+    @OptionGroup var signalingOptions: SignalingOptions
     @Option(help: "Stop after this many pongs (offer) or pings (answer); 0 runs until interrupted.")
     var count = 0
 
     func run() async throws {
-        guard let kind = SignalingKind(rawValue: signaling) else {
-            throw ValidationError("--signaling must be one of \(SignalingKind.allCases.map(\.rawValue).joined(separator: ", "))")
-        }
         var logger = Logger(label: "datachannel-cli")
-        logger.logLevel = verbose ? .debug : .info
-        let pc = RTCPeerConnection(configuration: RTCConfiguration(logger: verbose ? logger : nil, loopbackOnly: loopback))
-        let signaling = makeSignaling(kind, host: signalingHost, port: signalingPort, path: signalingPath)
+        logger.logLevel = signalingOptions.verbose ? .debug : .info
+        var configuration = signalingOptions.configuration
+        configuration.logger = signalingOptions.verbose ? logger : nil
+        let pc = RTCPeerConnection(configuration: configuration)
+        let signaling = signalingOptions.makeSignaling()
         try await signaling.connect()
         let done = AsyncStream<Void>.makeStream()
         switch role {

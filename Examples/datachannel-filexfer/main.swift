@@ -6,6 +6,7 @@
 //   swift run datachannel-filexfer receive FILE --signaling tcp-socket   # or: python filexfer.py receive FILE
 import ArgumentParser
 import AsyncRTCContrib
+import ExampleSupport
 import Foundation
 import Synchronization
 
@@ -18,23 +19,13 @@ struct DataChannelFileTransfer: AsyncParsableCommand {
 
     @Argument(help: "send or receive") var role: Role
     @Argument(help: "the file to send, or where to write what is received") var filename: String
-    @Option(name: [.short, .long], help: "copy-and-paste, tcp-socket or unix-socket")
-    var signaling: String = SignalingKind.copyAndPaste.rawValue
-    @Option(name: .customLong("signaling-host")) var signalingHost = "127.0.0.1"
-    @Option(name: .customLong("signaling-port")) var signalingPort = 1234
-    @Option(name: .customLong("signaling-path")) var signalingPath = "aiortc.socket"
-    @Flag(name: [.short, .long]) var verbose = false
-    @Flag(help: "Offer loopback candidates only (both peers on this machine, nothing else on the network).")
-    var loopback = false
+    @OptionGroup var signalingOptions: SignalingOptions
 
     static let chunkSize = 16_384
 
     func run() async throws {
-        guard let kind = SignalingKind(rawValue: signaling) else {
-            throw ValidationError("--signaling must be one of \(SignalingKind.allCases.map(\.rawValue).joined(separator: ", "))")
-        }
-        let pc = RTCPeerConnection(configuration: RTCConfiguration(loopbackOnly: loopback))
-        let signaling = makeSignaling(kind, host: signalingHost, port: signalingPort, path: signalingPath)
+        let pc = RTCPeerConnection(configuration: signalingOptions.configuration)
+        let signaling = signalingOptions.makeSignaling()
         try await signaling.connect()
         switch role {
         case .send: try await send(pc, signaling)
