@@ -45,6 +45,7 @@ public final class SCTPAssociation: Sendable {
     }
 
     public let configuration: Configuration
+    private let droppedMalformed = Atomic<Int>(0)
     /// Free send-buffer space at which usrsctp reports ``SCTPEvent/writable``.
     public static let sendSpaceThreshold: UInt32 = 256 * 1024
     /// Everything the association reports, in order; finishes after `close()`.
@@ -127,12 +128,20 @@ public final class SCTPAssociation: Sendable {
     }
 
     /// Feeds one SCTP packet received from the peer (the payload of a DTLS record). After `close()` packets are
-    /// dropped. The bytes are read during the call only.
+    /// dropped, and so are packets ``SCTPPacketFilter`` finds malformed (usrsctp can hang on some). The bytes are
+    /// read during the call only.
     public func receive(packet: UnsafeRawBufferPointer) {
         guard let base = packet.baseAddress, !packet.isEmpty,
               socket.withLock({ $0 != nil }), let address = SCTPStack.pointer(for: id) else { return }
+        guard SCTPPacketFilter.isAcceptable(packet) else {
+            droppedMalformed.add(1, ordering: .relaxed)
+            return
+        }
         usrsctp_conninput(address, base, packet.count, 0)
     }
+
+    /// Packets dropped before usrsctp because ``SCTPPacketFilter`` refused them.
+    public var malformedPacketsDropped: Int { droppedMalformed.load(ordering: .relaxed) }
 
     /// Feeds one SCTP packet received from the peer; see `receive(packet:)` for the buffer form.
     public func receive(packet: [UInt8]) {
