@@ -131,13 +131,17 @@ public final class SCTPAssociation: Sendable {
     /// dropped, and so are packets ``SCTPPacketFilter`` finds malformed (usrsctp can hang on some). The bytes are
     /// read during the call only.
     public func receive(packet: UnsafeRawBufferPointer) {
-        guard let base = packet.baseAddress, !packet.isEmpty,
-              socket.withLock({ $0 != nil }), let address = SCTPStack.pointer(for: id) else { return }
+        guard let base = packet.baseAddress, !packet.isEmpty, let address = SCTPStack.pointer(for: id) else { return }
         guard SCTPPacketFilter.isAcceptable(packet) else {
             droppedMalformed.add(1, ordering: .relaxed)
             return
         }
-        usrsctp_conninput(address, base, packet.count, 0)
+        // Under the socket lock: close() must not free the association between the check and usrsctp's use of
+        // it (that race corrupted the heap when connections were opened and closed quickly).
+        socket.withLock { socket in
+            guard socket != nil else { return }
+            usrsctp_conninput(address, base, packet.count, 0)
+        }
     }
 
     /// Packets dropped before usrsctp because ``SCTPPacketFilter`` refused them.
@@ -215,14 +219,17 @@ public final class SCTPAssociation: Sendable {
     /// and forgets the association: callbacks that arrive afterwards find nothing and do nothing, and `events`
     /// finishes. Idempotent.
     public func close() {
-        guard let socket = socket.withLock({ socket -> OpaquePointer? in
-            defer { socket = nil }
-            return socket
-        }) else { return }
-        // The ABORT is produced synchronously inside usrsctp_close, so output stays routed until it returns;
-        // events stop now.
-        sink.markClosed()
-        usrsctp_close(socket)
+        // usrsctp_close runs under the socket lock, so no receive() can be inside usrsctp_conninput for this
+        // association meanwhile. The ABORT is produced synchronously inside usrsctp_close, so output stays routed
+        // until it returns; events stop now.
+        let closed: Bool = socket.withLock { socket in
+            guard let open = socket else { return false }
+            socket = nil
+            sink.markClosed()
+            usrsctp_close(open)
+            return true
+        }
+        guard closed else { return }
         if let address = SCTPStack.pointer(for: id) {
             Self.release(id: id, address: address, sink: sink)
         }
