@@ -112,6 +112,18 @@ public struct RTCPHeader: Sendable, Hashable {
     }
 
     /// Throws ``WireError/Code/malformed`` unless the header has this packet type.
+    /// Reads one RTPFB or PSFB packet (RFC 4585 §6.1) whose FMT must be `format`.
+    static func readFeedbackPacket(from buffer: inout ByteBuffer, packetType: UInt8,
+                                   format: UInt8) throws(WireError) -> (RTCPHeader, ByteBuffer) {
+        let (header, body) = try readPacket(from: &buffer)
+        try header.expect(packetType)
+        guard header.count == format else {
+            let kind = packetType == transportFeedbackType ? "RTPFB" : "PSFB"
+            throw WireError(.rtcp, .malformed, "\(kind) FMT \(header.count), expected \(format)")
+        }
+        return (header, body)
+    }
+
     func expect(_ packetType: UInt8) throws(WireError) {
         guard self.packetType == packetType else {
             throw WireError(.rtcp, .malformed, "packet type \(self.packetType), expected \(packetType)")

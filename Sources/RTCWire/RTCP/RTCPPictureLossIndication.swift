@@ -14,11 +14,7 @@ public struct RTCPPictureLossIndication: Sendable, Hashable {
 
     /// Reads one PLI packet, header included.
     public init(parsing buffer: inout ByteBuffer) throws(WireError) {
-        let (header, body) = try RTCPHeader.readPacket(from: &buffer)
-        try header.expect(RTCPHeader.payloadFeedbackType)
-        guard header.count == Self.format else {
-            throw WireError(.rtcp, .malformed, "PSFB FMT \(header.count), expected \(Self.format)")
-        }
+        let (header, body) = try RTCPHeader.readFeedbackPacket(from: &buffer, packetType: RTCPHeader.payloadFeedbackType, format: Self.format)
         try self.init(header: header, body: body)
     }
 

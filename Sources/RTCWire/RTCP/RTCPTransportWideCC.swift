@@ -77,11 +77,7 @@ public struct RTCPTransportWideCC: Sendable, Hashable {
 
     /// Reads one transport-wide CC feedback packet, header included.
     public init(parsing buffer: inout ByteBuffer) throws(WireError) {
-        let (header, body) = try RTCPHeader.readPacket(from: &buffer)
-        try header.expect(RTCPHeader.transportFeedbackType)
-        guard header.count == Self.format else {
-            throw WireError(.rtcp, .malformed, "RTPFB FMT \(header.count), expected \(Self.format)")
-        }
+        let (header, body) = try RTCPHeader.readFeedbackPacket(from: &buffer, packetType: RTCPHeader.transportFeedbackType, format: Self.format)
         try self.init(header: header, body: body)
     }
 
