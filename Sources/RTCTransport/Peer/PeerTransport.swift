@@ -7,7 +7,8 @@ import Synchronization
 /// and SCTP for data channels once DTLS is up (RFC 8843 BUNDLE, RFC 8841 SCTP over DTLS).
 ///
 /// Datagrams from ICE are sorted by their first byte (RFC 7983): DTLS goes to the DTLS endpoint, whose
-/// application data goes to SCTP. RTP/RTCP will go to SRTP here too. All of it runs on one event loop.
+/// application data goes to SCTP; SRTP and SRTCP are unprotected in place and handed to the media receiver
+/// (PeerTransport+SRTP.swift). All of it runs on one event loop.
 public final class PeerTransport: Sendable {
     /// What the transport reports: the states of its layers, the selected pair, SCTP and the SRTP keys.
     public enum Event: Sendable {
@@ -42,6 +43,9 @@ public final class PeerTransport: Sendable {
         /// SCTP packets that arrived before our association existed (the peer's INIT can beat it).
         var early: [[UInt8]] = []
     }
+
+    /// The SRTP side (PeerTransport+SRTP.swift): sessions once DTLS exported keys, the receiver of media, counters.
+    let media = Mutex(MediaState())
 
     private init(ice: ICEEndpoint, dtls: DTLSEndpoint, certificate: DTLSCertificate,
                  onEvent: @escaping @Sendable (Event) -> Void) {
@@ -160,7 +164,9 @@ public final class PeerTransport: Sendable {
         case .datagram(let datagram):
             switch PacketClass(classifying: datagram.readableBytesView) {
             case .dtls: dtls.receive(datagram)
-            default: break  // SRTP arrives with the media issue
+            case .rtp: receiveSRTP(datagram, isRTCP: false)
+            case .rtcp: receiveSRTP(datagram, isRTCP: true)
+            default: break
             }
         case .stateChanged(let s): onEvent(.ice(s))
         case .selectedPairChanged(let pair):
@@ -183,6 +189,7 @@ public final class PeerTransport: Sendable {
             onEvent(.dtls(s))
             if s == .connected { startSCTP() }
         case .srtpKeys(let keys, let role):
+            installSRTP(keys, role: role)
             onEvent(.srtpKeys(keys, role: role))
         }
     }

@@ -1,0 +1,111 @@
+public import NIOCore
+import RTCCrypto
+import RTCWire
+import Synchronization
+
+/// SRTP on the bundled transport (RFC 5764): sessions keyed by what DTLS exported, RTP and RTCP protected and
+/// unprotected in place, and nothing ever sent in the clear — before the keys exist, media is dropped, not sent.
+extension PeerTransport {
+    /// A packet for the media layer, already unprotected.
+    public enum MediaPacket: Sendable {
+        case rtp(ByteBuffer)
+        case rtcp(ByteBuffer)
+    }
+
+    /// What the SRTP layer refused or could not do.
+    public struct SRTPCounters: Sendable, Hashable {
+        /// Inbound packets dropped because they failed authentication (forged, corrupted, wrong key).
+        public var authenticationFailures = 0
+        /// Inbound packets dropped as replays or as older than the replay window.
+        public var replays = 0
+        /// Inbound packets dropped because no keys existed yet.
+        public var droppedBeforeKeys = 0
+        /// Outbound packets not sent because no keys existed yet.
+        public var unsentBeforeKeys = 0
+        /// Outbound packets libsrtp refused to protect.
+        public var protectFailures = 0
+        public init() {}
+    }
+
+    struct MediaState {
+        var outbound: SRTPSession?
+        var inbound: SRTPSession?
+        var receiver: (@Sendable (MediaPacket) -> Void)?
+        var counters = SRTPCounters()
+    }
+
+    /// Sets who receives unprotected RTP and RTCP. Called on the event loop, one packet at a time.
+    public func setMediaReceiver(_ receiver: (@Sendable (MediaPacket) -> Void)?) {
+        media.withLock { $0.receiver = receiver }
+    }
+
+    /// Whether SRTP keys exist (DTLS is connected and negotiated an SRTP profile).
+    public var isSRTPReady: Bool { media.withLock { $0.outbound != nil } }
+
+    /// The SRTP counters so far.
+    public var srtpCounters: SRTPCounters { media.withLock { $0.counters } }
+
+    /// Protects an RTP packet in place and sends it on the selected pair. Returns false when it was not sent
+    /// (no keys yet, or libsrtp refused it); plain RTP never leaves.
+    @discardableResult
+    public func sendRTP(_ packet: ByteBuffer) -> Bool {
+        send(packet, isRTCP: false)
+    }
+
+    /// Protects a (compound) RTCP packet in place and sends it. Returns false when it was not sent.
+    @discardableResult
+    public func sendRTCP(_ packet: ByteBuffer) -> Bool {
+        send(packet, isRTCP: true)
+    }
+
+    private func send(_ packet: ByteBuffer, isRTCP: Bool) -> Bool {
+        var packet = packet
+        let protected: Bool = media.withLock { state in
+            guard let session = state.outbound else {
+                state.counters.unsentBeforeKeys += 1
+                return false
+            }
+            do {
+                if isRTCP { try session.protectRTCP(&packet) } else { try session.protect(rtp: &packet) }
+                return true
+            } catch {
+                state.counters.protectFailures += 1
+                return false
+            }
+        }
+        guard protected else { return false }
+        ice.send(packet)
+        return true
+    }
+
+    func installSRTP(_ keys: SRTPKeyingMaterial, role: DTLSEngine.Role) {
+        // A failure leaves media off (counted as drops "before keys"); DTLS only negotiates profiles libsrtp has.
+        media.withLock { state in
+            guard let outbound = try? SRTPSession(keyingMaterial: keys, role: role, direction: .outbound),
+                  let inbound = try? SRTPSession(keyingMaterial: keys, role: role, direction: .inbound) else { return }
+            state.outbound = outbound
+            state.inbound = inbound
+        }
+    }
+
+    func receiveSRTP(_ datagram: ByteBuffer, isRTCP: Bool) {
+        var packet = datagram
+        let receiver = media.withLock { state -> (@Sendable (MediaPacket) -> Void)? in
+            guard let session = state.inbound else {
+                state.counters.droppedBeforeKeys += 1
+                return nil
+            }
+            do throws(SRTPError) {
+                if isRTCP { try session.unprotectRTCP(&packet) } else { try session.unprotect(srtp: &packet) }
+            } catch {
+                switch error.code {
+                case .replayFailed, .replayTooOld: state.counters.replays += 1
+                default: state.counters.authenticationFailures += 1
+                }
+                return nil
+            }
+            return state.receiver
+        }
+        receiver?(isRTCP ? MediaPacket.rtcp(packet) : MediaPacket.rtp(packet))
+    }
+}
