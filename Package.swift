@@ -62,9 +62,9 @@ var targets: [Target] = [
     .testTarget(name: "RTCCryptoTests", dependencies: ["RTCCrypto"]),
     .testTarget(name: "RTCTransportTests", dependencies: ["RTCTransport", "RTCCrypto"]),
     .testTarget(name: "RTCMediaTests", dependencies: ["RTCMedia"]),
-    .testTarget(name: "AsyncRTCTests", dependencies: ["AsyncRTC", "AsyncRTCContrib", "RTCCrypto"]),
+    .testTarget(name: "AsyncRTCTests", dependencies: ["AsyncRTC", "AsyncRTCContrib", "AsyncRTCTesting", "RTCCrypto"]),
     // Interop with real peers (aiortc from PyPI, pinned in Tests/InteropTests/Peers/requirements.txt).
-    .testTarget(name: "InteropTests", dependencies: ["AsyncRTC", "AsyncRTCContrib"], exclude: ["Peers"]),
+    .testTarget(name: "InteropTests", dependencies: ["AsyncRTC", "AsyncRTCContrib", "AsyncRTCTesting"], exclude: ["Peers"]),
 ]
 
 targets.append(.target(name: "CRTCFuzzDriver", path: "Fuzz/CRTCFuzzDriver"))

@@ -14,6 +14,8 @@ extension RTCPeerConnection {
         var maxMessageSize: Int?
         /// Every m-line as (kind, proto, mid), to answer the ones we reject.
         var media: [MediaDescription]
+        /// The whole description, parsed.
+        var description: SessionDescription
     }
 
     /// Reads what ICE, DTLS and SCTP need from a description; refuses one without fingerprints or credentials.
@@ -42,7 +44,7 @@ extension RTCPeerConnection {
             fingerprints: fingerprints, setup: section.setup ?? description.setup,
             candidates: candidates, endOfCandidates: description.media.contains { $0.endOfCandidates },
             sctpPort: application.map { $0.sctpPort ?? $0.sctpMaps.first?.port ?? 5000 },
-            maxMessageSize: maxMessageSize, media: description.media)
+            maxMessageSize: maxMessageSize, media: description.media, description: description)
     }
 
     /// A UDP candidate with a numeric address; mDNS (`.local`) names and TCP candidates are skipped for now.
@@ -58,9 +60,11 @@ extension RTCPeerConnection {
                                   foundation: line.foundation, component: line.component)
     }
 
-    /// Our description: one bundled `application` section (data channels), and any remote media sections
-    /// answered as rejected (port 0) with their mids, so BUNDLE stays consistent.
-    func makeDescription(_ local: PeerTransport.LocalParameters, setup: String, rejectedMedia: [MediaDescription]) -> String {
+    /// Our description: the sections in order (media, data channels, and remote sections we reject with port 0),
+    /// all bundled on one transport whose ICE and DTLS parameters every section repeats (RFC 8843).
+    /// `remote` is the offer being answered, nil for an offer.
+    func makeDescription(_ local: PeerTransport.LocalParameters, setup: String, sections: [Section],
+                         remote: SessionDescription?) -> String {
         let version: UInt64 = state.withLock { state in
             state.sessionVersion += 1
             return state.sessionVersion
@@ -68,44 +72,63 @@ extension RTCPeerConnection {
         let sessionID = state.withLock { $0.sessionID }
         let candidates = local.candidates.map(ICECandidate.init(local:))
         let defaultAddress = local.candidates.first?.address
-        let remoteApplicationMid = rejectedMedia.first { $0.kind == "application" && $0.port != 0 }?.mid
-        let dataMid = remoteApplicationMid ?? (rejectedMedia.isEmpty ? "0" : nil)
-        var lines = [
-            "v=0", "o=- \(sessionID) \(version) IN IP4 0.0.0.0", "s=-", "t=0 0",
+        let port = defaultAddress?.port ?? 9
+        let connectionLine = "c=IN \(defaultAddress?.family == .ipv6 ? "IP6" : "IP4") \(defaultAddress.map { "\($0.ip)" } ?? "0.0.0.0")"
+        var transportLines = [
+            "a=ice-ufrag:\(local.credentials.usernameFragment)",
+            "a=ice-pwd:\(local.credentials.password)",
         ]
-        if let dataMid { lines.append("a=group:BUNDLE \(dataMid)") }
-        lines.append("a=msid-semantic:WMS *")
-        func dataSection(mid: String) -> [String] {
-            var s = [
-                "m=application \(defaultAddress?.port ?? 9) UDP/DTLS/SCTP webrtc-datachannel",
-                "c=IN \(defaultAddress?.family == .ipv6 ? "IP6" : "IP4") \(defaultAddress.map { "\($0.ip)" } ?? "0.0.0.0")",
-                "a=mid:\(mid)",
-                "a=sctp-port:5000",
-                "a=max-message-size:\(DataChannelHub.localMaxMessageSize)",
-                "a=ice-ufrag:\(local.credentials.usernameFragment)",
-                "a=ice-pwd:\(local.credentials.password)",
-            ]
-            s += local.fingerprints.filter { $0.algorithm == .sha256 }.map { "a=fingerprint:\($0)" }
-            s.append("a=setup:\(setup)")
-            s += candidates.map { "a=\($0.description)" }
-            s.append("a=end-of-candidates")
-            return s
-        }
-        if rejectedMedia.isEmpty {
-            lines += dataSection(mid: "0")
-        } else {
-            for media in rejectedMedia {
-                if media.kind == "application" && media.port != 0 && media.mid == dataMid {
-                    lines += dataSection(mid: media.mid ?? "0")
-                } else {
-                    lines.append("m=\(media.kind) 0 \(media.proto) \(media.formats.joined(separator: " "))")
-                    lines.append("c=IN IP4 0.0.0.0")
-                    if let mid = media.mid { lines.append("a=mid:\(mid)") }
-                    lines.append("a=inactive")
+        transportLines += local.fingerprints.filter { $0.algorithm == .sha256 }.map { "a=fingerprint:\($0)" }
+        transportLines.append("a=setup:\(setup)")
+        transportLines += candidates.map { "a=\($0.description)" }
+        transportLines.append("a=end-of-candidates")
+
+        var body: [String] = []
+        var bundled: [String] = []
+        for (index, section) in sections.enumerated() {
+            switch section {
+            case .media(let transceiver):
+                let remoteSection = remote.flatMap { index < $0.media.count ? RemoteMediaSection($0.media[index], index: index) : nil }
+                let lines = mediaSectionLines(transceiver, remote: remoteSection, transportLines: transportLines,
+                                              connectionLine: connectionLine, port: port)
+                if lines.first?.hasPrefix("m=\(transceiver.kind.rawValue) 0 ") == false, let mid = transceiver.mid ?? remoteSection?.mid {
+                    bundled.append(mid)
                 }
+                body += lines
+            case .data(let mid):
+                bundled.append(mid)
+                body += [
+                    "m=application \(port) UDP/DTLS/SCTP webrtc-datachannel",
+                    connectionLine,
+                    "a=mid:\(mid)",
+                    "a=sctp-port:5000",
+                    "a=max-message-size:\(DataChannelHub.localMaxMessageSize)",
+                ] + transportLines
+            case .rejected(let media):
+                body.append("m=\(media.kind) 0 \(media.proto) \(media.formats.joined(separator: " "))")
+                body.append("c=IN IP4 0.0.0.0")
+                if let mid = media.mid { body.append("a=mid:\(mid)") }
+                body.append("a=inactive")
             }
         }
-        return lines.joined(separator: "\r\n") + "\r\n"
+        var lines = ["v=0", "o=- \(sessionID) \(version) IN IP4 0.0.0.0", "s=-", "t=0 0"]
+        if !bundled.isEmpty { lines.append("a=group:BUNDLE \(bundled.joined(separator: " "))") }
+        lines.append("a=msid-semantic:WMS *")
+        return (lines + body).joined(separator: "\r\n") + "\r\n"
+    }
+
+    /// The mid of the first bundled section of the current negotiation (trickled candidates name it).
+    var firstBundledMid: String? {
+        state.withLock { state in
+            for section in state.media.sections {
+                switch section {
+                case .media(let t) where !t.stopped: if let mid = t.mid { return mid }
+                case .data(let mid): return mid
+                default: continue
+                }
+            }
+            return nil
+        }
     }
 }
 

@@ -3,7 +3,8 @@ import RTCTransport
 
 extension RTCPeerConnection {
     /// A snapshot of the connection's statistics with W3C names and units: peer-connection, transport,
-    /// candidate-pair, local-candidate, remote-candidate, data-channel and certificate entries.
+    /// candidate-pair, local-candidate, remote-candidate, data-channel, certificate, and for media outbound-rtp,
+    /// inbound-rtp, remote-inbound-rtp, remote-outbound-rtp, media-source and codec entries.
     public func getStats() async -> RTCStatsReport {
         let now = Date().timeIntervalSince1970 * 1000
         var stats: [any RTCStats] = []
@@ -19,6 +20,10 @@ extension RTCPeerConnection {
                 dataChannelIdentifier: s.id.map(Int.init), state: s.readyState.rawValue,
                 messagesSent: s.messagesSent, bytesSent: s.bytesSent,
                 messagesReceived: s.messagesReceived, bytesReceived: s.bytesReceived))
+        }
+        for transceiver in getTransceivers() {
+            stats += transceiver.sender.statsEntries(mid: transceiver.mid)
+            stats += transceiver.receiver.statsEntries(mid: transceiver.mid)
         }
         guard let certificate = try? certificate.get() else { return RTCStatsReport(stats) }
         let fingerprint = certificate.fingerprint()

@@ -5,11 +5,8 @@ import RTCTransport
 import RTCWire
 import Synchronization
 
-/// A peer connection, as aiortc's `RTCPeerConnection`: JSEP offer/answer, ICE, DTLS and SCTP data channels,
-/// everything bundled on one transport.
-///
-/// This first version carries data channels only: media sections in a remote offer are answered as rejected
-/// (port 0) until the media issue lands.
+/// A peer connection, as aiortc's `RTCPeerConnection`: JSEP offer/answer, ICE, DTLS, SRTP media and SCTP data
+/// channels, everything bundled on one transport.
 public final class RTCPeerConnection: Sendable {
     public let configuration: RTCConfiguration
     /// Our DTLS certificate, or why it could not be made (reported by the first operation that needs it).
@@ -17,6 +14,7 @@ public final class RTCPeerConnection: Sendable {
     let eventLoop: any EventLoop
     let operations = OperationChain()
     let hub = DataChannelHub()
+    let engine = MediaEngine()
     let state: Mutex<State>
 
     struct State {
@@ -36,6 +34,7 @@ public final class RTCPeerConnection: Sendable {
         var candidatesEmitted = false
         var closed = false
         var handlers = Handlers()
+        var media = MediaState()
     }
 
     struct Handlers {
@@ -110,7 +109,8 @@ public final class RTCPeerConnection: Sendable {
             guard !state.withLock({ $0.closed }) else { throw RTCError(.invalidState, "the peer connection is closed") }
             let transport = try await ensureTransport(controlling: true)
             let local = await transport.localParameters
-            return RTCSessionDescription(sdp: makeDescription(local, setup: "actpass", rejectedMedia: []), type: .offer)
+            return RTCSessionDescription(sdp: makeDescription(local, setup: "actpass", sections: offerSections(), remote: nil),
+                                         type: .offer)
         }
     }
 
@@ -123,7 +123,9 @@ public final class RTCPeerConnection: Sendable {
             let transport = try await ensureTransport(controlling: false)
             let local = await transport.localParameters
             let parsed = try Self.parse(remote.sdp)
-            return RTCSessionDescription(sdp: makeDescription(local, setup: "active", rejectedMedia: parsed.media),
+            let sections = state.withLock { $0.media.sections }
+            return RTCSessionDescription(sdp: makeDescription(local, setup: "active", sections: sections,
+                                                              remote: parsed.description),
                                          type: .answer)
         }
     }
@@ -154,9 +156,19 @@ public final class RTCPeerConnection: Sendable {
                 state.iceGatheringState = .complete  // host candidates are gathered with the transport
             }
             emitSignalingState()
+            if description.type == .answer { try finishNegotiation() }
             await emitLocalCandidates()
             try await startIfReady()
         }
+    }
+
+    /// Applies what offer and answer settled once both are in place (signaling back to stable).
+    private func finishNegotiation() throws(RTCError) {
+        let (local, remote, isOfferer) = state.withLock { ($0.localDescription, $0.remoteDescription, $0.isOfferer) }
+        guard let local, let remote else { return }
+        let ours = try Self.parse(local.sdp).description
+        let theirs = try Self.parse(remote.sdp).description
+        finishNegotiation(local: ours, remote: theirs, weAreOfferer: isOfferer)
     }
 
     /// Fires onIceCandidate for every local candidate, then nil (once per connection).
@@ -166,8 +178,9 @@ public final class RTCPeerConnection: Sendable {
             return (state.transport, state.handlers.onIceCandidate, !state.candidatesEmitted)
         }
         guard first, let transport, let handler else { return }
+        let mid = firstBundledMid ?? "0"
         for c in await transport.localParameters.candidates {
-            handler(RTCIceCandidate(ICECandidate(local: c), sdpMid: "0", sdpMLineIndex: 0))
+            handler(RTCIceCandidate(ICECandidate(local: c), sdpMid: mid, sdpMLineIndex: 0))
         }
         handler(nil)
     }
@@ -188,7 +201,9 @@ public final class RTCPeerConnection: Sendable {
                 state.remoteDescription = description
             }
             if let size = parsed.maxMessageSize { hub.setRemoteMaxMessageSize(size) }
+            applyRemoteSections(parsed.description, isOffer: description.type == .offer)
             emitSignalingState()
+            if description.type == .answer { try finishNegotiation() }
             try await startIfReady()
         }
     }
@@ -215,6 +230,11 @@ public final class RTCPeerConnection: Sendable {
             return state.transport
         }
         hub.closeAll()
+        engine.close()
+        for transceiver in getTransceivers() {
+            await transceiver.sender.stop()
+            transceiver.receiver.stop()
+        }
         await transport?.close()
         updateStates { $0.connectionState = .closed; $0.iceConnectionState = .closed }
     }
@@ -286,7 +306,9 @@ public final class RTCPeerConnection: Sendable {
             updateStates { $0.dtlsState = dtls }
         case .sctpStarted(let association):
             hub.attach(association)
-        case .selectedPair, .srtpKeys:
+        case .srtpKeys:
+            startMediaIfReady()
+        case .selectedPair:
             break
         }
     }

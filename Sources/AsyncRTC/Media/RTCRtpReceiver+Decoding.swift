@@ -1,0 +1,68 @@
+import RTCMedia
+import RTCWire
+
+/// The decode task: depayloads assembled frames and decodes them off the event loop, then pushes the frames into
+/// the remote track. Decoders live in the task (one per codec) and never cross threads.
+extension RTCRtpReceiver {
+    func decodeLoop(_ jobs: AsyncStream<DecodeJob>) async {
+        var audioDecoders: [String: any AudioDecoding] = [:]
+        var videoDecoders: [String: any VideoDecoding] = [:]
+        var lastAudioSamples = 960
+        for await job in jobs {
+            let key = job.codec.mimeType.lowercased()
+            do {
+                switch track {
+                case let audio as RemoteAudioTrack:
+                    if audioDecoders[key] == nil {
+                        audioDecoders[key] = try MediaCodecs.makeAudioDecoder(mimeType: job.codec.mimeType,
+                                                                              parameters: job.codec.parameters)
+                    }
+                    guard let decoder = audioDecoders[key] else { continue }
+                    if job.frame.isLoss {
+                        if let concealed = try decoder.concealLoss(samples: lastAudioSamples) {
+                            audio.push(concealed)
+                            state.withLock { $0.counters.concealedFrames += 1 }
+                        }
+                        continue
+                    }
+                    guard let payload = job.frame.payloads.first else { continue }
+                    var frame = try decoder.decode(Array(payload.readableBytesView))
+                    lastAudioSamples = frame.samples
+                    frame.pts = Int64(job.frame.timestamp)
+                    frame.timeBase = MediaTimeBase(numerator: 1, denominator: job.codec.clockRate)
+                    audio.push(frame)
+                    state.withLock { $0.counters.framesDecoded += 1 }
+                case let video as RemoteVideoTrack:
+                    guard job.frame.isComplete else {
+                        state.withLock { $0.counters.framesDropped += 1 }
+                        continue
+                    }
+                    if videoDecoders[key] == nil { videoDecoders[key] = try MediaCodecs.makeVideoDecoder(mimeType: job.codec.mimeType) }
+                    guard let decoder = videoDecoders[key] else { continue }
+                    let isVP9 = key == "video/vp9"
+                    let data = try isVP9 ? VP9Depayloader.frame(from: job.frame.payloads)
+                                         : VP8Depayloader.frame(from: job.frame.payloads)
+                    let keyframe = job.frame.payloads.first.map {
+                        isVP9 ? VP9Depayloader.isKeyframe(payload: $0) : VP8Depayloader.isKeyframe(payload: $0)
+                    } ?? false
+                    for var frame in try decoder.decode(data) {
+                        frame.pts = Int64(job.frame.timestamp)
+                        frame.timeBase = MediaTimeBase(numerator: 1, denominator: job.codec.clockRate)
+                        state.withLock { state in
+                            state.counters.framesDecoded += 1
+                            if keyframe { state.counters.keyFramesDecoded += 1 }
+                            state.counters.frameWidth = frame.width
+                            state.counters.frameHeight = frame.height
+                        }
+                        video.push(frame)
+                    }
+                default:
+                    continue
+                }
+            } catch {
+                // A corrupt or undecodable frame: count it; video asks for a key frame on the next tick.
+                state.withLock { $0.counters.decodeFailures += 1 }
+            }
+        }
+    }
+}

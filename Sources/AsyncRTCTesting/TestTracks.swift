@@ -1,0 +1,85 @@
+import Foundation
+
+/// A pure tone: 48 kHz mono s16 frames of 20 ms, paced to real time (aiortc's `AudioStreamTrack` pacing).
+public final class SineTrack: AudioStreamTrack, @unchecked Sendable {
+    // @unchecked: the only mutable state, `sample`, is touched only by recv(), which a consumer calls from one
+    // task at a time (as for every track); everything else is immutable after init.
+    public let frequency: Double
+    public let amplitude: Double
+    private nonisolated(unsafe) var sample = 0
+
+    public init(frequency: Double = 440, amplitude: Double = 0.4) {
+        self.frequency = frequency
+        self.amplitude = amplitude
+        super.init()
+    }
+
+    public override func recv() async throws -> AudioFrame {
+        let (pts, _) = try await nextTimestamp(samples: 960, sampleRate: 48_000)
+        let start = sample
+        sample += 960
+        let samples = (0..<960).map { i -> Int16 in
+            Int16(amplitude * 32767 * sin(2 * Double.pi * frequency * Double(start + i) / 48_000))
+        }
+        var frame = AudioFrame(s16: samples, layout: .mono, sampleRate: 48_000)
+        frame.pts = pts
+        frame.timeBase = MediaTimeBase(numerator: 1, denominator: 48_000)
+        return frame
+    }
+}
+
+/// Moving vertical bars in I420 at 30 fps, paced to real time; every frame differs from the previous one.
+public final class PatternTrack: VideoStreamTrack, @unchecked Sendable {
+    // @unchecked: `count` is touched only by recv(), called from one task at a time; the rest is immutable.
+    public let width: Int
+    public let height: Int
+    private nonisolated(unsafe) var count = 0
+
+    public init(width: Int = 320, height: Int = 240) {
+        self.width = width
+        self.height = height
+        super.init()
+    }
+
+    public override func recv() async throws -> VideoFrame {
+        let (pts, timeBase) = try await nextTimestamp()
+        let offset = count * 4
+        count += 1
+        var rgb = [UInt8](repeating: 0, count: width * height * 3)
+        for y in 0..<height {
+            for x in 0..<width {
+                let bar = ((x + offset) / 32) % 4
+                let i = (y * width + x) * 3
+                rgb[i] = bar == 1 ? 220 : 30
+                rgb[i + 1] = bar == 2 ? 220 : 40
+                rgb[i + 2] = bar == 3 ? 220 : UInt8(truncatingIfNeeded: y)
+            }
+        }
+        var frame = VideoFrame(rgb24: rgb, width: width, height: height).converted(to: .yuv420p)
+        frame.pts = pts
+        frame.timeBase = timeBase
+        return frame
+    }
+}
+
+/// Signal measures for tests.
+public enum SignalAnalysis {
+    /// The Goertzel power of `frequency` in `samples` (one channel).
+    public static func power(_ samples: [Int16], sampleRate: Int, frequency: Double) -> Double {
+        let k = 2 * cos(2 * Double.pi * frequency / Double(sampleRate))
+        var s1 = 0.0, s2 = 0.0
+        for x in samples {
+            let s0 = Double(x) + k * s1 - s2
+            s2 = s1
+            s1 = s0
+        }
+        return s1 * s1 + s2 * s2 - k * s1 * s2
+    }
+
+    /// The first channel of interleaved s16 samples.
+    public static func firstChannel(_ frame: AudioFrame) -> [Int16] {
+        let all = frame.converted(to: .s16).s16Samples
+        let channels = frame.channels
+        return channels <= 1 ? all : stride(from: 0, to: all.count, by: channels).map { all[$0] }
+    }
+}

@@ -1,0 +1,150 @@
+@testable import AsyncRTC
+import AsyncRTCTesting
+import Foundation
+import Synchronization
+import Testing
+
+/// Audio and video between two RTCPeerConnections in one process over real UDP on loopback: negotiation, SRTP,
+/// codecs, payloaders, jitter buffers — checked on the decoded signal, not on "connected".
+@Suite(.serialized) struct PeerConnectionMediaTests {
+    static let configuration = RTCConfiguration(loopbackOnly: true)
+
+    static func waitUntil(_ seconds: Double = 20, _ condition: () -> Bool) async throws {
+        let deadline = ContinuousClock.now + .milliseconds(Int(seconds * 1000))
+        while !condition() && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(10)) }
+    }
+
+    /// The remote tracks a connection announced through onTrack.
+    final class Tracks: Sendable {
+        let tracks = Mutex<[(MediaStreamTrack, [String])]>([])
+        func add(_ t: MediaStreamTrack, _ streams: [String]) { tracks.withLock { $0.append((t, streams)) } }
+        func first(_ kind: MediaKind) -> MediaStreamTrack? { tracks.withLock { $0.first { $0.0.kind == kind }?.0 } }
+        var count: Int { tracks.withLock { $0.count } }
+    }
+
+    static func negotiate(_ offerer: RTCPeerConnection, _ answerer: RTCPeerConnection) async throws {
+        try await offerer.setLocalDescription(try await offerer.createOffer())
+        try await answerer.setRemoteDescription(try #require(offerer.localDescription))
+        try await answerer.setLocalDescription(try await answerer.createAnswer())
+        try await offerer.setRemoteDescription(try #require(answerer.localDescription))
+    }
+
+    /// Reads audio frames for about `frames` × 20 ms; returns the first channel of frames 25..<frames.
+    static func collectAudio(_ track: AudioStreamTrack, frames: Int) async throws -> (samples: [Int16], rate: Int, count: Int) {
+        var samples: [Int16] = []
+        var rate = 0
+        var count = 0
+        while count < frames {
+            let frame = try await track.recv()
+            count += 1
+            rate = frame.sampleRate
+            if count > 25 { samples += SignalAnalysis.firstChannel(frame) }
+        }
+        return (samples, rate, count)
+    }
+
+    @Test func offerCarriesAudioVideoAndDataBundledWithCodecsAndSSRCs() async throws {
+        let pc = RTCPeerConnection(configuration: Self.configuration)
+        try pc.addTrack(SineTrack())
+        try pc.addTransceiver(kind: .video, direction: .recvonly)
+        let offer = try await pc.createOffer()
+        let sdp = offer.sdp
+        #expect(sdp.contains("a=group:BUNDLE 0 1 2"))
+        #expect(sdp.contains("m=audio ") && sdp.contains("m=video ") && sdp.contains("m=application "))
+        #expect(sdp.contains("a=rtpmap:111 opus/48000/2") && sdp.contains("a=rtpmap:96 VP8/90000"))
+        #expect(sdp.contains("a=rtpmap:97 rtx/90000") && sdp.contains("a=fmtp:97 apt=96"))
+        #expect(sdp.contains("a=rtcp-fb:96 nack pli"))
+        #expect(sdp.contains("a=extmap:1 urn:ietf:params:rtp-hdrext:sdes:mid"))
+        #expect(sdp.contains("a=sendrecv") && sdp.contains("a=recvonly"))
+        let sender = try #require(pc.getSenders().first)
+        #expect(sdp.contains("a=ssrc:\(sender.ssrc) cname:"))
+        #expect(pc.getTransceivers().map(\.mid) == ["0", "1"])
+        await pc.close()
+    }
+
+    @Test func audioAndVideoCrossBothWaysAndDecode() async throws {
+        let offerer = RTCPeerConnection(configuration: Self.configuration)
+        let answerer = RTCPeerConnection(configuration: Self.configuration)
+        let atOfferer = Tracks(), atAnswerer = Tracks()
+        offerer.onTrack = { track, _, streams in atOfferer.add(track, streams) }
+        answerer.onTrack = { track, _, streams in atAnswerer.add(track, streams) }
+
+        try offerer.addTrack(SineTrack(frequency: 440))
+        try offerer.addTrack(PatternTrack(width: 320, height: 240))
+        try answerer.addTrack(SineTrack(frequency: 1000))
+        try answerer.addTrack(PatternTrack(width: 160, height: 120))
+        try await Self.negotiate(offerer, answerer)
+
+        #expect(atAnswerer.count == 2 && atOfferer.count == 2)
+        #expect(answerer.getTransceivers().count == 2, "addTrack's transceivers are reused by the answer")
+        try await Self.waitUntil { offerer.connectionState == .connected && answerer.connectionState == .connected }
+        try #require(offerer.connectionState == .connected)
+
+        let audioAtAnswerer = try #require(atAnswerer.first(.audio) as? AudioStreamTrack)
+        let audioAtOfferer = try #require(atOfferer.first(.audio) as? AudioStreamTrack)
+        let (a, rateA, _) = try await Self.collectAudio(audioAtAnswerer, frames: 75)
+        let (b, rateB, _) = try await Self.collectAudio(audioAtOfferer, frames: 75)
+        // Each side hears the other's tone: its power dominates the other frequency by far.
+        #expect(SignalAnalysis.power(a, sampleRate: rateA, frequency: 440) >
+                100 * SignalAnalysis.power(a, sampleRate: rateA, frequency: 1000))
+        #expect(SignalAnalysis.power(b, sampleRate: rateB, frequency: 1000) >
+                100 * SignalAnalysis.power(b, sampleRate: rateB, frequency: 440))
+
+        let videoAtAnswerer = try #require(atAnswerer.first(.video) as? VideoStreamTrack)
+        let videoAtOfferer = try #require(atOfferer.first(.video) as? VideoStreamTrack)
+        for _ in 0..<20 {
+            let frame = try await videoAtAnswerer.recv()
+            #expect(frame.width == 320 && frame.height == 240)
+        }
+        for _ in 0..<20 {
+            let frame = try await videoAtOfferer.recv()
+            #expect(frame.width == 160 && frame.height == 120)
+        }
+
+        // Stats with W3C names and units; RTT appears once a report block about our stream came back.
+        try await Self.waitUntil(10) {
+            let senders = offerer.getSenders()
+            return senders.allSatisfy { $0.state.withLock { $0.roundTripTime } != nil }
+        }
+        let report = await offerer.getStats()
+        let outbound = report.stats(of: RTCOutboundRtpStreamStats.self)
+        let inbound = report.stats(of: RTCInboundRtpStreamStats.self)
+        #expect(Set(outbound.map(\.kind)) == ["audio", "video"] && Set(inbound.map(\.kind)) == ["audio", "video"])
+        for o in outbound {
+            #expect(o.packetsSent > 0 && o.bytesSent > 0 && o.framesEncoded > 0 && o.codecId != nil)
+        }
+        #expect(outbound.first { $0.kind == "video" }?.frameWidth == 320)
+        for i in inbound {
+            #expect(i.packetsReceived > 0 && i.framesDecoded > 0)
+            #expect(i.jitter >= 0 && i.jitter < 1, "jitter is in seconds")
+        }
+        #expect(inbound.first { $0.kind == "video" }?.frameHeight == 120)
+        let remoteInbound = report.stats(of: RTCRemoteInboundRtpStreamStats.self)
+        #expect(!remoteInbound.isEmpty && remoteInbound.allSatisfy { ($0.roundTripTime ?? -1) >= 0 })
+        #expect(report.stats(of: RTCCodecStats.self).contains { $0.mimeType == "audio/opus" })
+
+        await offerer.close()
+        await answerer.close()
+    }
+
+    @Test func vp9IsUsedWhenPreferredAndDecodes() async throws {
+        let offerer = RTCPeerConnection(configuration: Self.configuration)
+        let answerer = RTCPeerConnection(configuration: Self.configuration)
+        let atAnswerer = Tracks()
+        answerer.onTrack = { track, _, streams in atAnswerer.add(track, streams) }
+        let transceiver = try offerer.addTransceiver(PatternTrack(width: 320, height: 240), direction: .sendonly)
+        let vp9 = RTCRtpSender.getCapabilities(.video).codecs.filter { $0.mimeType == "video/VP9" }
+        try transceiver.setCodecPreferences(vp9)
+        try await Self.negotiate(offerer, answerer)
+        let offer = try #require(offerer.localDescription?.sdp)
+        #expect(offer.contains("VP9/90000") && !offer.contains("VP8/90000"))
+        #expect(answerer.getTransceivers().first?.currentDirection == .recvonly)
+        let video = try #require(atAnswerer.first(.video) as? VideoStreamTrack)
+        for _ in 0..<15 {
+            let frame = try await video.recv()
+            #expect(frame.width == 320 && frame.height == 240)
+        }
+        await offerer.close()
+        await answerer.close()
+    }
+}

@@ -1,0 +1,182 @@
+"""A real aiortc peer for AsyncRTC's media interop tests.
+
+usage: media_peer.py ROLE HOST PORT OUTFILE [VIDEO_CODEC]
+ROLE "answer": receive an offer, echo every received track back (aiortc decodes and re-encodes it), analyse what
+               arrives, stop on "bye".
+ROLE "offer":  send a 440 Hz tone (48 kHz) and a 320x240 moving pattern, analyse what comes back, send "bye".
+VIDEO_CODEC (offer only): "VP8" or "VP9" — the only video codec offered.
+OUTFILE gets JSON lines: {"event": "track", "kind": ...} per remote track, and one {"event": "summary", ...} with
+per kind: frames received, video sizes, the audio sample rate, and the 440 Hz and 1 kHz Goertzel powers of the
+received audio (computed on the left channel in pure Python).
+aiortc's host candidates are limited to 127.0.0.1 so that the test stays on loopback.
+"""
+import asyncio
+import fractions
+import json
+import math
+import struct
+import sys
+import time
+
+from aiortc import MediaStreamTrack, RTCPeerConnection, RTCRtpSender, RTCSessionDescription, VideoStreamTrack
+from aiortc.contrib.signaling import BYE, TcpSocketSignaling
+from aiortc.mediastreams import MediaStreamError
+from av import AudioFrame, VideoFrame
+
+from common import connect_with_retry, restrict_to_loopback
+
+restrict_to_loopback()
+
+
+class Tone(MediaStreamTrack):
+    """440 Hz, 48 kHz mono s16, 20 ms frames, paced to real time."""
+    kind = "audio"
+
+    def __init__(self):
+        super().__init__()
+        self.samples = 0
+        self.start = None
+
+    async def recv(self):
+        if self.start is None:
+            self.start = time.time()
+        wait = self.start + self.samples / 48000 - time.time()
+        if wait > 0:
+            await asyncio.sleep(wait)
+        pcm = b"".join(struct.pack("<h", int(12000 * math.sin(2 * math.pi * 440 * (self.samples + i) / 48000)))
+                       for i in range(960))
+        frame = AudioFrame(format="s16", layout="mono", samples=960)
+        frame.planes[0].update(pcm)
+        frame.sample_rate = 48000
+        frame.pts = self.samples
+        frame.time_base = fractions.Fraction(1, 48000)
+        self.samples += 960
+        return frame
+
+
+class Pattern(VideoStreamTrack):
+    """A 320x240 frame whose bars move, so that every frame differs."""
+
+    def __init__(self):
+        super().__init__()
+        self.count = 0
+
+    async def recv(self):
+        pts, time_base = await self.next_timestamp()
+        frame = VideoFrame(width=320, height=240, format="yuv420p")
+        offset = self.count * 4
+        y = bytes(((x + offset) // 40 % 2) * 180 + 30 for x in range(320)) * 240
+        frame.planes[0].update(y)
+        frame.planes[1].update(bytes([90]) * (160 * 120))
+        frame.planes[2].update(bytes([160]) * (160 * 120))
+        frame.pts = pts
+        frame.time_base = time_base
+        self.count += 1
+        return frame
+
+
+def goertzel(samples, rate, freq):
+    k = 2 * math.cos(2 * math.pi * freq / rate)
+    s1 = s2 = 0.0
+    for x in samples:
+        s1, s2 = x + k * s1 - s2, s1
+    return s1 * s1 + s2 * s2 - k * s1 * s2
+
+
+class Analysis:
+    def __init__(self):
+        self.audio_frames = 0
+        self.video_frames = 0
+        self.sizes = set()
+        self.rate = None
+        self.left = []
+
+    async def consume(self, track):
+        try:
+            while True:
+                frame = await track.recv()
+                if track.kind == "audio":
+                    self.audio_frames += 1
+                    self.rate = frame.sample_rate
+                    channels = len(frame.layout.channels)
+                    if 50 <= self.audio_frames < 100:  # one second, after start-up
+                        data = bytes(frame.planes[0])[: frame.samples * channels * 2]
+                        values = struct.unpack("<%dh" % (frame.samples * channels), data)
+                        self.left.extend(values[::channels])
+                else:
+                    self.video_frames += 1
+                    self.sizes.add("%dx%d" % (frame.width, frame.height))
+        except MediaStreamError:
+            pass
+
+    def summary(self):
+        rate = self.rate or 48000
+        return {"event": "summary", "audioFrames": self.audio_frames, "videoFrames": self.video_frames,
+                "videoSizes": sorted(self.sizes), "audioRate": rate,
+                "power440": goertzel(self.left, rate, 440) if self.left else 0.0,
+                "power1000": goertzel(self.left, rate, 1000) if self.left else 0.0}
+
+
+async def answer(signaling, pc, out, analysis):
+    tasks = []
+
+    @pc.on("track")
+    def on_track(track):
+        out.write(json.dumps({"event": "track", "kind": track.kind}) + "\n")
+        pc.addTrack(track)  # echo: aiortc decodes and re-encodes what it received
+        # A relay would be needed to both echo and analyse one track; echoing is what matters here.
+
+    while True:
+        obj = await signaling.receive()
+        if isinstance(obj, RTCSessionDescription):
+            await pc.setRemoteDescription(obj)
+            if obj.type == "offer":
+                await pc.setLocalDescription(await pc.createAnswer())
+                await signaling.send(pc.localDescription)
+        elif obj is BYE or obj is None:
+            break
+    out.write(json.dumps(analysis.summary()) + "\n")
+
+
+async def offer(signaling, pc, out, analysis, codec):
+    pc.addTrack(Tone())
+    video = pc.addTransceiver(Pattern(), direction="sendrecv")
+    codecs = [c for c in RTCRtpSender.getCapabilities("video").codecs
+              if c.mimeType.lower() in ("video/%s" % codec.lower(), "video/rtx")]
+    video.setCodecPreferences(codecs)
+    tasks = []
+
+    @pc.on("track")
+    def on_track(track):
+        out.write(json.dumps({"event": "track", "kind": track.kind}) + "\n")
+        tasks.append(asyncio.ensure_future(analysis.consume(track)))
+
+    await pc.setLocalDescription(await pc.createOffer())
+    await signaling.send(pc.localDescription)
+    obj = await signaling.receive()
+    await pc.setRemoteDescription(obj)
+    deadline = time.time() + 30
+    while time.time() < deadline and (analysis.audio_frames < 150 or analysis.video_frames < 60):
+        await asyncio.sleep(0.1)
+    out.write(json.dumps(analysis.summary()) + "\n")
+    out.flush()
+    await signaling.send(BYE)
+
+
+async def main():
+    role, host, port, outfile = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
+    codec = sys.argv[5] if len(sys.argv) > 5 else "VP8"
+    signaling = TcpSocketSignaling(host, port)
+    pc = RTCPeerConnection()
+    analysis = Analysis()
+    with open(outfile, "w", buffering=1) as out:
+        if role == "answer":
+            await connect_with_retry(signaling)
+            await answer(signaling, pc, out, analysis)
+        else:
+            await offer(signaling, pc, out, analysis, codec)
+    await pc.close()
+    await signaling.close()
+
+
+asyncio.run(main())
