@@ -1,1 +1,1 @@
-// RTCMedia: frames, tracks, codecs, jitter buffer, NACK/RTX history and rate control (DESIGN.md).
+// RTCMedia: frames, tracks, codecs, resampling (DESIGN.md); jitter buffer, NACK/RTX history and rate control to come.
