@@ -197,8 +197,12 @@ public final class RTCRtpReceiver: Sendable {
 
     static func makeJitterBuffer(kind: MediaKind, codec: RTCRtpCodecParameters) -> JitterBuffer {
         if kind == .audio { return JitterBuffer(clockRate: codec.clockRate, kind: .audio) }
-        let isStart: @Sendable (ByteBuffer) -> Bool = codec.name.lowercased() == "vp9"
-            ? { VP9Depayloader.isFrameStart(payload: $0) } : { VP8Depayloader.isFrameStart(payload: $0) }
+        let isStart: @Sendable (ByteBuffer) -> Bool
+        if codec.name.lowercased() == "vp9" {
+            isStart = { payload in VP9Depayloader.isFrameStart(payload: payload) }
+        } else {
+            isStart = { payload in VP8Depayloader.isFrameStart(payload: payload) }
+        }
         return JitterBuffer(clockRate: codec.clockRate, kind: .video, capacity: 512, isFrameStart: isStart)
     }
 
