@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Testing
 
 #if canImport(Glibc)
@@ -145,12 +146,22 @@ struct MediaCodecsTests {
         await #expect(throws: MediaCodecError.self) {
             try await worker.run { () throws -> Int in throw MediaCodecError(.invalidFrame, "test") }
         }
-        // A blocking job does not block the caller's task: it keeps running while the job sleeps.
-        let started = ContinuousClock.now
-        async let slow = worker.run { usleep(200_000); return 1 }
-        try await Task.sleep(for: .milliseconds(10))
-        #expect(ContinuousClock.now - started < .milliseconds(150))
-        #expect(try await slow == 1)
+        // The caller's task keeps running while a job runs: the job waits for a signal only the caller sends.
+        let flags = Mutex((started: false, go: false))
+        let job = Task {
+            try await worker.run { () -> Bool in
+                flags.withLock { $0.started = true }
+                let deadline = ContinuousClock.now + .seconds(10)
+                while ContinuousClock.now < deadline {
+                    if flags.withLock({ $0.go }) { return true }
+                    usleep(1000)
+                }
+                return false
+            }
+        }
+        while !flags.withLock({ $0.started }) { try await Task.sleep(for: .milliseconds(1)) }
+        flags.withLock { $0.go = true }
+        #expect(try await job.value)
     }
 
     @Test("a codec bound to a worker encodes there")
