@@ -18,6 +18,16 @@ struct G711Tests {
         #expect(G711.encode(Self.inputs, law: .aLaw) == Self.aLaw)
     }
 
+    @Test("the encoder agrees with the reference on all 65536 inputs (weighted checksum)")
+    func exhaustiveChecksum() {
+        let all = (Int(Int16.min)...Int(Int16.max)).map { Int16($0) }
+        func checksum(_ codes: [UInt8]) -> Int {
+            codes.enumerated().reduce(0) { $0 + ($1.offset + 1) * Int($1.element) }
+        }
+        #expect(checksum(G711.encode(all, law: .muLaw)) == 255_309_330_014)
+        #expect(checksum(G711.encode(all, law: .aLaw)) == 297_161_535_488)
+    }
+
     @Test("decoder output matches the tables")
     func knownSamples() {
         #expect([0x00, 0x7F, 0x80, 0xFF, 0x10, 0x55, 0xAA, 0x3C].map { G711.muLawDecode($0) }

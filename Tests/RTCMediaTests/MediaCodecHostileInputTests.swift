@@ -34,7 +34,8 @@ struct MediaCodecHostileInputTests {
         }
         // Opus gives meaning to many short byte strings (any TOC byte is a valid header), so only most random
         // packets are errors; for VP8/VP9 practically all are.
-        #expect(rejected > rounds / (mime.hasPrefix("audio") ? 3 : 1) - 10, "\(mime): \(rejected) of \(rounds) rejected")
+        #expect(rejected > rounds / (mime.hasPrefix("audio") ? 3 : 1) - 10,
+                "\(mime): \(rejected) of \(rounds) rejected")
         #expect(throws: (any Error).self) {
             try MediaCodecs.makeAudioDecoder(mimeType: "audio/opus", parameters: [:]).decode([])
         }

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Testing
 
 #if canImport(Glibc)
@@ -53,6 +54,14 @@ struct MediaCodecsTests {
         #expect(abs(zeroCrossingFrequency(steady, sampleRate: 48_000) - 440) < 5)
         let concealed = try #require(try decoder.concealLoss(samples: 960))
         #expect(concealed.samples == 960 && concealed.layout == .stereo)
+        // With useinbandfec the next packet carries the lost one again, at low rate.
+        let opus = try #require(decoder as? OpusAudioDecoder)
+        let recovered = try opus.recoverLoss(from: packets[20].data, samples: 960)
+        #expect(recovered.samples == 960)
+        #expect(throws: MediaCodecError.self) { try opus.recoverLoss(from: [], samples: 960) }
+        // Rates the resampler cannot sensibly serve are refused, not attempted.
+        let absurd = AudioFrame(format: .s16, layout: .mono, samples: 10, sampleRate: 100_000_000)
+        #expect(throws: MediaCodecError.self) { try encoder.encode(absurd) }
     }
 
     @Test("Opus fmtp: usedtx shrinks silence, stereo=0 encodes mono, maxaveragebitrate applies")
@@ -73,13 +82,14 @@ struct MediaCodecsTests {
 
     @Test("unknown codecs are rejected")
     func unsupported() {
-        #expect(throws: MediaCodecError.self) { try MediaCodecs.makeAudioEncoder(mimeType: "audio/AMR", parameters: [:]) }
-        #expect(throws: MediaCodecError.self) { try MediaCodecs.makeAudioDecoder(mimeType: "video/VP8", parameters: [:]) }
+        #expect(throws: MediaCodecError.self) { try MediaCodecs.makeAudioEncoder(mimeType: "audio/AMR") }
+        #expect(throws: MediaCodecError.self) { try MediaCodecs.makeAudioDecoder(mimeType: "video/VP8") }
         #expect(throws: MediaCodecError.self) { try MediaCodecs.makeVideoEncoder(mimeType: "video/H264") }
         #expect(throws: MediaCodecError.self) { try MediaCodecs.makeVideoDecoder(mimeType: "audio/opus") }
     }
 
-    @Test("VP8/VP9 encode → decode: dimensions, keyframes, any input format, resize", arguments: ["video/VP8", "video/VP9"])
+    @Test("VP8/VP9 encode → decode: dimensions, keyframes, any input format, resize",
+          arguments: ["video/VP8", "video/VP9"])
     func videoRoundTrip(mime: String) throws {
         let encoder = try MediaCodecs.makeVideoEncoder(mimeType: mime)
         let decoder = try MediaCodecs.makeVideoDecoder(mimeType: mime)
@@ -102,6 +112,11 @@ struct MediaCodecsTests {
         let resized = try encoder.encode(movingFrame(width: 161, height: 121, index: 10), forceKeyframe: false)
         #expect(resized.first?.isKeyframe == true)
         #expect(try decoder.decode(try #require(resized.first).data).first?.width == 161)
+        // A frame whose data was replaced by one of the wrong size is refused, not read out of bounds.
+        var broken = movingFrame(width: 64, height: 48, index: 0)
+        broken.data = [1, 2, 3]
+        #expect(!broken.isWellFormed)
+        #expect(throws: MediaCodecError.self) { try encoder.encode(broken, forceKeyframe: false) }
         // Frames without a pts are spaced VIDEO_PTIME apart.
         var bare = movingFrame(width: 161, height: 121, index: 11)
         bare.pts = nil
@@ -145,12 +160,22 @@ struct MediaCodecsTests {
         await #expect(throws: MediaCodecError.self) {
             try await worker.run { () throws -> Int in throw MediaCodecError(.invalidFrame, "test") }
         }
-        // A blocking job does not block the caller's task: it keeps running while the job sleeps.
-        let started = ContinuousClock.now
-        async let slow = worker.run { usleep(200_000); return 1 }
-        try await Task.sleep(for: .milliseconds(10))
-        #expect(ContinuousClock.now - started < .milliseconds(150))
-        #expect(try await slow == 1)
+        // The caller's task keeps running while a job runs: the job waits for a signal only the caller sends.
+        let flags = Mutex((started: false, go: false))
+        let job = Task {
+            try await worker.run { () -> Bool in
+                flags.withLock { $0.started = true }
+                let deadline = ContinuousClock.now + .seconds(10)
+                while ContinuousClock.now < deadline {
+                    if flags.withLock({ $0.go }) { return true }
+                    usleep(1000)
+                }
+                return false
+            }
+        }
+        while !flags.withLock({ $0.started }) { try await Task.sleep(for: .milliseconds(1)) }
+        flags.withLock { $0.go = true }
+        #expect(try await job.value)
     }
 
     @Test("a codec bound to a worker encodes there")

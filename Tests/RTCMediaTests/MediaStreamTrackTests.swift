@@ -10,7 +10,8 @@ final class CallCounter: Sendable {
     var value: Int { count.withLock { $0 } }
 }
 
-/// A user track as the API promises: subclass, override recv, use nextTimestamp for pacing.
+/// A user track as API.md shows it: subclass, override recv, use nextTimestamp for pacing. Swift 6 asks
+/// subclasses of an `@unchecked Sendable` class to restate the conformance (a warning otherwise).
 final class SineTrack: AudioStreamTrack, @unchecked Sendable {
     override func recv() async throws -> AudioFrame {
         let (pts, timeBase) = try await nextTimestamp(samples: 960, sampleRate: 48_000)

@@ -29,12 +29,13 @@ extension AudioFrame {
 
     /// The samples as 16-bit integers, interleaved; `flt` frames are scaled by 32768, rounded and clipped.
     public var s16Samples: [Int16] {
-        let count = samples * channels
+        let count = min(samples * channels, data.count / format.bytesPerSample)
         switch format {
         case .s16:
             return [Int16](unsafeUninitializedCapacity: count) { buffer, initialized in
                 data.withUnsafeBytes { bytes in
-                    UnsafeMutableRawBufferPointer(buffer).copyMemory(from: bytes)
+                    let used = UnsafeRawBufferPointer(rebasing: bytes[0..<(count * 2)])
+                    UnsafeMutableRawBufferPointer(buffer).copyMemory(from: used)
                 }
                 initialized = count
             }
@@ -49,12 +50,13 @@ extension AudioFrame {
 
     /// The samples as floats in −1 … 1, interleaved; `s16` frames are divided by 32768.
     public var fltSamples: [Float] {
-        let count = samples * channels
+        let count = min(samples * channels, data.count / format.bytesPerSample)
         switch format {
         case .flt:
             return [Float](unsafeUninitializedCapacity: count) { buffer, initialized in
                 data.withUnsafeBytes { bytes in
-                    UnsafeMutableRawBufferPointer(buffer).copyMemory(from: bytes)
+                    let used = UnsafeRawBufferPointer(rebasing: bytes[0..<(count * 4)])
+                    UnsafeMutableRawBufferPointer(buffer).copyMemory(from: used)
                 }
                 initialized = count
             }

@@ -49,13 +49,9 @@ public struct AudioFrame: Sendable {
     public private(set) var samples: Int
     /// Samples per second per channel.
     public var sampleRate: Int
-    /// The samples, interleaved (L R L R … for stereo): `samples × channels × bytesPerSample` bytes. Replace it
-    /// only with an array of the same size.
-    public var data: [UInt8] {
-        didSet {
-            precondition(data.count == oldValue.count, "AudioFrame.data must keep its size")
-        }
-    }
+    /// The samples, interleaved (L R L R … for stereo): `samples × channels × bytesPerSample` bytes. Write
+    /// samples in place; keep its size (readers use at most `samples` sample frames of what is there).
+    public var data: [UInt8]
     /// Presentation time in `timeBase` units (for aiortc's tracks: the index of the first sample).
     public var pts: Int64?
     public var timeBase: MediaTimeBase?

@@ -4,8 +4,10 @@ extension VideoFrame {
     /// YUV ↔ RGB uses BT.601 limited range (Y 16 … 235, chroma 16 … 240), the default of FFmpeg's swscale and so
     /// of aiortc: RGB to 4:2:0 averages each 2×2 block (the edge blocks of odd sizes average what they have);
     /// 4:2:0 to RGB repeats each chroma sample over its block. RGB ↔ BGR ↔ RGBA only moves bytes (alpha 255).
+    /// - Precondition: ``isWellFormed``.
     public func converted(to target: Format) -> VideoFrame {
         guard target != format else { return self }
+        precondition(isWellFormed, "VideoFrame: \(data.count) bytes do not make a \(width)x\(height) \(format)")
         let bytes: [UInt8]
         switch (format.packedLayout, target.packedLayout) {
         case let (source?, destination?):

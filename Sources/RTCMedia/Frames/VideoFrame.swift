@@ -66,12 +66,8 @@ public struct VideoFrame: Sendable {
     public let width: Int
     public let height: Int
     public let format: Format
-    /// All planes, packed. Replace it only with an array of the same size.
-    public var data: [UInt8] {
-        didSet {
-            precondition(data.count == oldValue.count, "VideoFrame.data must keep its size")
-        }
-    }
+    /// All planes, packed (see ``planes``). Write pixels in place; keep its size (``isWellFormed`` checks).
+    public var data: [UInt8]
     /// Presentation time in `timeBase` units (for aiortc's tracks: ticks of the 90 kHz clock).
     public var pts: Int64?
     public var timeBase: MediaTimeBase?
@@ -116,6 +112,11 @@ public struct VideoFrame: Sendable {
         self.height = picture.height
         self.format = .yuv420p
         self.data = picture.data
+    }
+
+    /// Whether `data` has exactly the size the format and dimensions call for (it does unless replaced by hand).
+    public var isWellFormed: Bool {
+        data.count == format.byteCount(width: width, height: height)
     }
 
     /// The planes of this frame's format and size.

@@ -24,8 +24,15 @@ struct AudioPacketizer {
     /// RTP ticks one block lasts.
     var blockDuration: UInt32 { UInt32(blockSamples * clockRate / sampleRate) }
 
+    /// The input rates accepted: beyond them the rate converter's filter would grow unreasonably long.
+    static let acceptedRates = 1000...768_000
+
     /// Adds `frame`; returns the complete blocks (interleaved s16) with their RTP timestamps.
-    mutating func append(_ frame: AudioFrame) -> [(samples: [Int16], timestamp: UInt32)] {
+    /// - Throws: ``MediaCodecError`` `.invalidFrame` for a sample rate outside 1 kHz … 768 kHz.
+    mutating func append(_ frame: AudioFrame) throws(MediaCodecError) -> [(samples: [Int16], timestamp: UInt32)] {
+        guard Self.acceptedRates.contains(frame.sampleRate) else {
+            throw MediaCodecError(.invalidFrame, "audio at \(frame.sampleRate) Hz")
+        }
         if nextTimestamp == nil {
             var start: Int64 = 0
             if let pts = frame.pts, let timeBase = frame.timeBase,

@@ -10,7 +10,7 @@ public final class G711AudioEncoder: AudioEncoding {
     }
 
     public func encode(_ frame: AudioFrame) throws -> [EncodedFrame] {
-        packetizer.append(frame).map { block in
+        try packetizer.append(frame).map { block in
             EncodedFrame(data: G711.encode(block.samples, law: law), timestamp: block.timestamp, isKeyframe: true,
                          duration: UInt32(block.samples.count))
         }

@@ -9,7 +9,7 @@ public final class G722AudioEncoder: AudioEncoding {
     public init() {}
 
     public func encode(_ frame: AudioFrame) throws -> [EncodedFrame] {
-        packetizer.append(frame).map { block in
+        try packetizer.append(frame).map { block in
             EncodedFrame(data: encoder.encode(block.samples), timestamp: block.timestamp, isKeyframe: true,
                          duration: packetizer.blockDuration)
         }

@@ -26,4 +26,17 @@ public final class OpusAudioDecoder: AudioDecoding {
         let pcm = try decoder.decodeLoss(frameSize: steps * unit)
         return AudioFrame(s16: pcm, layout: .stereo, sampleRate: 48_000)
     }
+
+    /// In-band FEC recovery (RFC 6716 §2.1.7): decodes the low-rate copy of a lost frame that the *next* packet
+    /// carries when the sender enabled `useinbandfec`; libopus falls back to concealment when it carries none.
+    /// - Parameters:
+    ///   - nextPayload: the packet that arrived after the gap.
+    ///   - samples: the lost frame's length per channel at 48 kHz (960 for 20 ms), a multiple of 2.5 ms.
+    public func recoverLoss(from nextPayload: [UInt8], samples: Int) throws -> AudioFrame {
+        guard !nextPayload.isEmpty, nextPayload.count <= Self.maximumPayload else {
+            throw MediaCodecError(.invalidPayload, "Opus packet of \(nextPayload.count) bytes")
+        }
+        let pcm = try decoder.decode(packet: nextPayload, frameSize: samples, fec: true)
+        return AudioFrame(s16: pcm, layout: .stereo, sampleRate: 48_000)
+    }
 }

@@ -29,6 +29,10 @@ public final class VPXVideoEncoder: VideoEncoding {
     }
 
     public func encode(_ frame: VideoFrame, forceKeyframe: Bool) throws -> [EncodedFrame] {
+        guard frame.isWellFormed else {
+            throw MediaCodecError(.invalidFrame,
+                                  "\(frame.data.count) bytes for a \(frame.width)x\(frame.height) \(frame.format) frame")
+        }
         guard frame.width >= 2, frame.height >= 2 else {
             throw MediaCodecError(.invalidFrame, "\(codec) cannot encode a \(frame.width)x\(frame.height) picture")
         }
@@ -45,7 +49,8 @@ public final class VPXVideoEncoder: VideoEncoding {
         // The RTP timestamp: the pts on the 90 kHz clock, or VIDEO_PTIME steps without one.
         let step = Int64((VIDEO_PTIME * Double(VIDEO_CLOCK_RATE)).rounded())
         let timestamp: Int64
-        if let pts = frame.pts, let timeBase = frame.timeBase, let converted = timeBase.convert(pts, to: VIDEO_TIME_BASE) {
+        if let pts = frame.pts, let timeBase = frame.timeBase,
+           let converted = timeBase.convert(pts, to: VIDEO_TIME_BASE) {
             timestamp = converted
         } else {
             timestamp = syntheticTimestamp
