@@ -21,10 +21,12 @@ struct MediaInteropTests {
         while !condition() && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
     }
 
-    /// Swift offers a 440 Hz tone and a moving 320x240 pattern; aiortc decodes, re-encodes and sends both back;
-    /// Swift decodes the echo and finds the tone and the size.
-    @Test(arguments: ["VP8", "VP9"])
-    func asyncRTCOffersAiortcEchoes(videoCodec: String) async throws {
+    /// Swift offers a 440 Hz tone with one audio codec and a moving 320x240 VP8 pattern; aiortc decodes,
+    /// re-encodes and sends both back; Swift decodes the echo and finds the tone and the size. (aiortc 1.16 has
+    /// VP8 and H.264 only: VP9 is tested between AsyncRTC peers and with the browser.)
+    @Test(arguments: ["opus", "PCMU", "PCMA", "G722"])
+    func asyncRTCOffersAiortcEchoes(audioCodec: String) async throws {
+        let videoCodec = "VP8"
         let port = Int.random(in: 20_000..<60_000)
         let out = URL(fileURLWithPath: NSTemporaryDirectory() + "asyncrtc-media-\(UUID().uuidString).jsonl")
         let signaling = TcpSocketSignaling(host: "127.0.0.1", port: port)
@@ -33,7 +35,8 @@ struct MediaInteropTests {
         let pc = RTCPeerConnection(configuration: Self.configuration)
         let received = Tracks()
         pc.onTrack = { track, _, _ in received.tracks.withLock { $0.append(track) } }
-        try pc.addTrack(SineTrack(frequency: 440))
+        let audioTransceiver = try pc.addTransceiver(SineTrack(frequency: 440))
+        try audioTransceiver.setCodecPreferences(RTCRtpSender.getCapabilities(.audio).codecs.filter { $0.name == audioCodec })
         let video = try pc.addTransceiver(PatternTrack(width: 320, height: 240))
         try video.setCodecPreferences(RTCRtpSender.getCapabilities(.video).codecs.filter { $0.mimeType == "video/\(videoCodec)" })
 
@@ -44,7 +47,7 @@ struct MediaInteropTests {
             return
         }
         try await pc.setRemoteDescription(answer)
-        #expect(answer.sdp.contains("\(videoCodec)/90000"))
+        #expect(answer.sdp.contains("\(videoCodec)/90000") && answer.sdp.contains(" \(audioCodec)/"))
         try await Self.waitUntil { pc.connectionState == .connected }
         try #require(pc.connectionState == .connected)
 
@@ -76,10 +79,10 @@ struct MediaInteropTests {
         #expect(Set(tracks) == ["audio", "video"])
     }
 
-    /// aiortc offers a tone and a pattern with one video codec; Swift answers by echoing the remote tracks; aiortc
-    /// decodes what Swift re-encoded and reports frame counts, size and the tone's peak.
-    @Test(arguments: ["VP8", "VP9"])
-    func aiortcOffersAsyncRTCEchoes(videoCodec: String) async throws {
+    /// aiortc offers a tone and a VP8 pattern; Swift answers by echoing the remote tracks; aiortc decodes what
+    /// Swift re-encoded and reports frame counts, size and the tone's peak.
+    @Test func aiortcOffersAsyncRTCEchoes() async throws {
+        let videoCodec = "VP8"
         let port = Int.random(in: 20_000..<60_000)
         let out = URL(fileURLWithPath: NSTemporaryDirectory() + "asyncrtc-media-\(UUID().uuidString).jsonl")
         let signaling = TcpSocketSignaling(host: "127.0.0.1", port: port)

@@ -4,7 +4,7 @@ usage: media_peer.py ROLE HOST PORT OUTFILE [VIDEO_CODEC]
 ROLE "answer": receive an offer, echo every received track back (aiortc decodes and re-encodes it), analyse what
                arrives, stop on "bye".
 ROLE "offer":  send a 440 Hz tone (48 kHz) and a 320x240 moving pattern, analyse what comes back, send "bye".
-VIDEO_CODEC (offer only): "VP8" or "VP9" — the only video codec offered.
+VIDEO_CODEC (offer only): the only video codec offered (aiortc 1.16 has VP8 and H264).
 OUTFILE gets JSON lines: {"event": "track", "kind": ...} per remote track, and one {"event": "summary", ...} with
 per kind: frames received, video sizes, the audio sample rate, and the 440 Hz and 1 kHz Goertzel powers of the
 received audio (computed on the left channel in pure Python).
@@ -118,13 +118,10 @@ class Analysis:
 
 
 async def answer(signaling, pc, out, analysis):
-    tasks = []
-
     @pc.on("track")
     def on_track(track):
         out.write(json.dumps({"event": "track", "kind": track.kind}) + "\n")
         pc.addTrack(track)  # echo: aiortc decodes and re-encodes what it received
-        # A relay would be needed to both echo and analyse one track; echoing is what matters here.
 
     while True:
         obj = await signaling.receive()
