@@ -182,11 +182,8 @@ struct ICEServerGatheringTests {
 
     /// Two peer transports, the first relay-only through coturn (over `transport`), the second relay-only too or
     /// with host candidates alone; SCTP over DTLS over the relay carries data both ways.
-    @Test(arguments: [(ICEServer.Transport.udp, true), (.tcp, true), (.udp, false), (.tcp, false)])
-    func peerTransportsConnectThroughCoturn(transport: ICEServer.Transport, bothRelayed: Bool) async throws {
-        let coturn = try await Coturn.start()
-        defer { coturn.stop() }
-        let group = MultiThreadedEventLoopGroup(numberOfThreads: 2)
+    static func connectThroughCoturn(_ coturn: Coturn, transport: ICEServer.Transport, bothRelayed: Bool,
+                                     group: any EventLoopGroup) async throws -> ([PeerTransport], [SCTPAssociation]) {
         let watches = [Watch(), Watch()]
         var peers: [PeerTransport] = []
         for i in 0..<2 {
@@ -212,6 +209,16 @@ struct ICEServerGatheringTests {
         }
         let associations = watches.compactMap { $0.sctp.withLock { $0 } }
         try #require(associations.count == 2 && associations.allSatisfy(\.isEstablished), "SCTP did not come up")
+        return (peers, associations)
+    }
+
+    @Test(arguments: [(ICEServer.Transport.udp, true), (.tcp, true), (.udp, false), (.tcp, false)])
+    func peerTransportsConnectThroughCoturn(transport: ICEServer.Transport, bothRelayed: Bool) async throws {
+        let coturn = try await Coturn.start()
+        defer { coturn.stop() }
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 2)
+        let (peers, associations) = try await Self.connectThroughCoturn(coturn, transport: transport,
+                                                                        bothRelayed: bothRelayed, group: group)
 
         // The selected pairs: ours is relayed; the peer's remote candidate is our relayed address.
         let selected = try #require(await peers[0].ice.selectedPair)
@@ -234,6 +241,21 @@ struct ICEServerGatheringTests {
         #expect(counters.channelDataSent > 100, "\(counters)")
         #expect(counters.channelDataReceived + counters.dataIndications > 50, "\(counters)")
 
+        for p in peers { await p.close() }
+        try await group.shutdownGracefully()
+    }
+
+    @Test func shortAllocationsAreRefreshedWhileConnected() async throws {
+        // coturn caps lifetimes at 4 s here: the allocations must be refreshed (at 2 s) for data to flow at 5.5 s.
+        let coturn = try await Coturn.start(["--max-allocate-lifetime=4"])
+        defer { coturn.stop() }
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 2)
+        let (peers, associations) = try await Self.connectThroughCoturn(coturn, transport: .udp, bothRelayed: true,
+                                                                        group: group)
+        try await Task.sleep(for: .milliseconds(5500))
+        let data = TransportStackTests.chunks(count: 4, seed: 9)
+        #expect(try await TransportStackTests.transfer(data, from: associations[0], to: associations[1])
+                == Digest.hash(.sha256, data.flatMap { $0 }))
         for p in peers { await p.close() }
         try await group.shutdownGracefully()
     }
