@@ -1,6 +1,5 @@
 import NIOCore
 import NIOPosix
-import RTCCrypto
 import RTCWire
 
 /// Gathering from STUN and TURN servers (RFC 8445 §5.1.1.1 and §5.1.1.2).
@@ -51,13 +50,18 @@ extension ICEEndpoint {
         _ = try? await onLoop { $0.gatheringFailures.append(line) }
     }
 
-    private static func resolve(_ server: ICEServer) -> SocketAddress? {
-        try? SocketAddress.makeAddressResolvingHost(server.host, port: server.port)
+    /// The server's address; a host name is looked up on NIO's thread pool (getaddrinfo blocks).
+    private static func resolve(_ server: ICEServer) async -> SocketAddress? {
+        let host = server.host, port = server.port
+        if let literal = try? SocketAddress(ipAddress: host, port: port) { return literal }
+        return try? await NIOThreadPool.singleton.runIfActive {
+            try SocketAddress.makeAddressResolvingHost(host, port: port)
+        }
     }
 
     /// One Binding request from every host socket of the server's address family (RFC 8445 §5.1.1.1).
     private func gatherServerReflexive(from server: ICEServer, deadline: NIODeadline) async {
-        guard let resolved = Self.resolve(server), let address = STUNAddress(socketAddress: resolved) else {
+        guard let resolved = await Self.resolve(server), let address = STUNAddress(socketAddress: resolved) else {
             await noteFailure(server, "cannot resolve the host")
             return
         }
@@ -95,7 +99,7 @@ extension ICEEndpoint {
             await noteFailure(server, "no username and credential")
             return
         }
-        guard let resolved = Self.resolve(server), let serverAddress = STUNAddress(socketAddress: resolved) else {
+        guard let resolved = await Self.resolve(server), let serverAddress = STUNAddress(socketAddress: resolved) else {
             await noteFailure(server, "cannot resolve the host")
             return
         }
