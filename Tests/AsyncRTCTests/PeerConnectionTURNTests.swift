@@ -88,6 +88,10 @@ struct PeerConnectionTURNTests {
         let parsed = try RTCIceCandidate(sdp: String(srflx.dropFirst(2)))
         #expect(parsed.type == "srflx" && parsed.relatedAddress == String(hostFields[4])
                 && parsed.relatedPort == Int(hostFields[5]))
+        // getStats lists it as a local candidate (it shares its host's socket, so no pair names it).
+        let candidates = await pc.getStats().stats(of: RTCIceCandidateStats.self)
+        #expect(candidates.contains { $0.type == "local-candidate" && $0.candidateType == "srflx" }, "\(candidates)")
+        #expect(candidates.contains { $0.type == "local-candidate" && $0.candidateType == "host" }, "\(candidates)")
         await pc.close()
     }
 
