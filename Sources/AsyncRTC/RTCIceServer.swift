@@ -57,7 +57,7 @@ public struct RTCIceServer: Hashable, Sendable {
 }
 
 /// A parsed STUN or TURN URL (RFC 7064 §3.1, RFC 7065 §3.1).
-public struct RTCIceServerURL: Hashable, Sendable {
+public struct RTCIceServerURL: Hashable, Sendable, CustomStringConvertible {
     public enum Scheme: String, Hashable, Sendable {
         case stun, stuns, turn, turns
     }
@@ -133,4 +133,9 @@ public struct RTCIceServerURL: Hashable, Sendable {
 
     /// The host as written in a URL (IPv6 in brackets).
     var hostForURL: String { host.contains(":") ? "[\(host)]" : host }
+
+    /// The URL, with the port always written: `turn:[2001:db8::1]:3478?transport=tcp`. Parses back to an equal value.
+    public var description: String {
+        "\(scheme.rawValue):\(hostForURL):\(port)" + (transport.map { "?transport=\($0.rawValue)" } ?? "")
+    }
 }

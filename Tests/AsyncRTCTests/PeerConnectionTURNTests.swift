@@ -22,6 +22,38 @@ import Testing
         #expect(try RTCIceServerURL(parsing: "stuns:x.org").port == 5349)
     }
 
+    @Test func serializedURLsParseBackEqual() throws {
+        for text in ["stun:stun.example.org", "turn:192.0.2.1:3479?transport=tcp", "turn:[2001:db8::1]?transport=udp",
+                     "turns:x.org", "stuns:[::1]:1"] {
+            let url = try RTCIceServerURL(parsing: text)
+            #expect(try RTCIceServerURL(parsing: url.description) == url, "\(url)")
+        }
+    }
+
+    @Test func hostileURLsThrowSyntaxOrParseButNeverTrap() {
+        // Seeded mutations of valid URLs: every result is a parse that round-trips, or a syntax error.
+        var state: UInt64 = 0x9E37_79B9_7F4A_7C15
+        func next() -> UInt64 {
+            state ^= state << 13; state ^= state >> 7; state ^= state << 17
+            return state
+        }
+        let seeds = Array("turn:[2001:db8::1]:3478?transport=tcp stun:a.b:99999 turns:h:1?transport=udp".utf8)
+        let alphabet = Array(":[]?=/%.0123456789abcdefturnsp \u{0}".utf8)
+        for _ in 0..<5000 {
+            var bytes = Array(seeds[Int(next() % UInt64(seeds.count))...].prefix(Int(next() % 48)))
+            for _ in 0..<Int(next() % 4) where !bytes.isEmpty {
+                bytes[Int(next() % UInt64(bytes.count))] = alphabet[Int(next() % UInt64(alphabet.count))]
+            }
+            let text = String(decoding: bytes, as: UTF8.self)
+            do {
+                let url = try RTCIceServerURL(parsing: text)
+                #expect(try RTCIceServerURL(parsing: url.description) == url, "\(text)")
+            } catch {
+                #expect(error.code == .syntax, "\(text): \(error)")
+            }
+        }
+    }
+
     @Test(arguments: [
         "", "stun", "http://example.org", "stun://example.org", "stun:", "stun::3478", "stun:host:0", "stun:host:65536",
         "stun:host:12ab", "stun:host:", "stun:host?transport=udp", "turn:host?transport=sctp", "turn:host?foo=bar",
