@@ -104,11 +104,14 @@ struct PeerConnectionTURNTests {
         return local.candidateType
     }
 
-    @Test func serverReflexiveCandidateIsSignalledWithItsRelatedAddress() async throws {
+    @Test func reflexiveAndRelayedCandidatesAreSignalledWithRelatedAddresses() async throws {
         let turn = try await TURNServerProcess.start()
         defer { turn.stop() }
         let pc = RTCPeerConnection(configuration: RTCConfiguration(
-            iceServers: [RTCIceServer(urls: ["stun:127.0.0.1:\(turn.port)"])], loopbackOnly: true))
+            iceServers: [RTCIceServer(urls: ["stun:127.0.0.1:\(turn.port)"]),
+                         RTCIceServer(urls: [turn.url("udp")], username: TURNServerProcess.username,
+                                      credential: TURNServerProcess.password)],
+            loopbackOnly: true))
         let offer = try await pc.createOffer()
         let lines = Self.candidateLines(offer.sdp)
         let host = try #require(lines.first { $0.contains("typ host") })
@@ -120,6 +123,11 @@ struct PeerConnectionTURNTests {
         let parsed = try RTCIceCandidate(sdp: String(srflx.dropFirst(2)))
         #expect(parsed.type == "srflx" && parsed.relatedAddress == String(hostFields[4])
                 && parsed.relatedPort == Int(hostFields[5]))
+        // The relayed candidate names the mapped address (our socket to coturn, on loopback) as raddr/rport.
+        let relay = try #require(lines.first { $0.contains("typ relay") }, "\(lines)")
+        let relayFields = relay.split(separator: " ")
+        #expect(relayFields.count == 12 && relayFields[8] == "raddr" && relayFields[9] == "127.0.0.1"
+                && relayFields[10] == "rport" && relayFields[11] != "0", "\(relay)")
         // getStats lists it as a local candidate (it shares its host's socket, so no pair names it).
         let candidates = await pc.getStats().stats(of: RTCIceCandidateStats.self)
         #expect(candidates.contains { $0.type == "local-candidate" && $0.candidateType == "srflx" }, "\(candidates)")
@@ -159,11 +167,11 @@ struct PeerConnectionTURNTests {
         let answer = try #require(answerer.localDescription)
         try await offerer.setRemoteDescription(answer)
 
-        // Only relayed candidates are offered, each with the mapped address as raddr.
+        // Only relayed candidates are offered, and raddr hides the mapped address (relay-only policy).
         for sdp in [offer.sdp, answer.sdp] {
             let lines = Self.candidateLines(sdp)
             #expect(lines.count == 1, "\(lines)")
-            #expect(lines.allSatisfy { $0.contains(" typ relay raddr 127.0.0.1 rport ") }, "\(lines)")
+            #expect(lines.allSatisfy { $0.hasSuffix(" typ relay raddr 0.0.0.0 rport 0") }, "\(lines)")
             #expect(!sdp.contains("typ host") && !sdp.contains("typ srflx"))
         }
 

@@ -51,7 +51,7 @@ struct TURNAiortcInteropTests {
     /// Our candidate lines: relayed only.
     static func expectRelayOnly(_ sdp: String) {
         let lines = sdp.split(separator: "\r\n").filter { $0.hasPrefix("a=candidate:") }
-        #expect(lines.count == 1 && lines.allSatisfy { $0.contains(" typ relay raddr ") }, "\(lines)")
+        #expect(lines.count == 1 && lines.allSatisfy { $0.hasSuffix(" typ relay raddr 0.0.0.0 rport 0") }, "\(lines)")
     }
 
     /// The candidate type of the local candidate of our selected pair, from getStats.

@@ -142,6 +142,8 @@ struct ICEServerGatheringTests {
         #expect(candidates.count == 2, "\(candidates) \(failures)")
         #expect(candidates.allSatisfy { $0.type == .relayed })
         #expect(Set(candidates.compactMap(\.relayProtocol)) == [.udp, .tcp])
+        // The mapped address (this host's address as coturn saw it) is not revealed.
+        #expect(candidates.allSatisfy { $0.relatedAddress == STUNAddress("0.0.0.0:0") }, "\(candidates)")
         await endpoint.close()
     }
 

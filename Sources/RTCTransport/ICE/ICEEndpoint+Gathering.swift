@@ -140,9 +140,14 @@ extension ICEEndpoint {
             await client.close(timeout: .milliseconds(500))
             return
         }
-        let clientBase = STUNAddress(socketAddress: client.localAddress) ?? allocated.relayedAddress
+        // Relay-only hides this host's addresses from the peer: the related address becomes 0.0.0.0:0 (as browsers
+        // signal it under that policy) and the foundation is not derived from the local address.
+        let hidden = options.transportPolicy == .relay
+        let clientBase = hidden ? allocated.relayedAddress
+            : STUNAddress(socketAddress: client.localAddress) ?? allocated.relayedAddress
+        let related = hidden ? STUNAddress.unspecified(like: allocated.relayedAddress) : allocated.mappedAddress
         let candidate = ICELocalCandidate.relayed(
-            socket: socket, relayed: allocated.relayedAddress, mapped: allocated.mappedAddress, clientBase: clientBase,
+            socket: socket, relayed: allocated.relayedAddress, mapped: related, clientBase: clientBase,
             server: serverAddress, transport: server.transport, serverIndex: index)
         let kept = (try? await onLoop { core in core.addRelay(client, candidate: candidate) }) ?? false
         if !kept { await client.close(timeout: .seconds(1)) }
@@ -231,5 +236,12 @@ extension ICEEndpoint.Core {
         relays[candidate.socket] = client
         agent.addLocalCandidate(candidate)
         return true
+    }
+}
+
+extension STUNAddress {
+    /// `0.0.0.0:0` or `[::]:0`, of `address`'s family.
+    static func unspecified(like address: STUNAddress) -> STUNAddress {
+        STUNAddress(ip: address.family == .ipv6 ? .v6(0, 0) : .v4(0), port: 0)
     }
 }

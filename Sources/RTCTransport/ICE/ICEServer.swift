@@ -53,6 +53,7 @@ public enum ICETransportPolicy: String, Hashable, Sendable {
     /// Host, server-reflexive and relayed candidates.
     case all
     /// Relayed candidates only: no host socket is bound, no STUN server asked, and every packet goes through a
-    /// TURN server (hides the host's addresses from the peer).
+    /// TURN server. The host's addresses stay hidden from the peer: relayed candidates carry `0.0.0.0:0` as their
+    /// related address instead of the mapped address.
     case relay
 }
