@@ -1,18 +1,5 @@
 public import Logging
 
-/// A STUN or TURN server (W3C `RTCIceServer`).
-public struct RTCIceServer: Hashable, Sendable {
-    public var urls: [String]
-    public var username: String?
-    public var credential: String?
-
-    public init(urls: [String], username: String? = nil, credential: String? = nil) {
-        self.urls = urls
-        self.username = username
-        self.credential = credential
-    }
-}
-
 /// How media is bundled on transports (W3C `RTCBundlePolicy`). AsyncRTC always bundles everything on one
 /// transport (`maxBundle`); the other values are accepted for compatibility.
 public enum RTCBundlePolicy: String, Hashable, Sendable {
@@ -21,11 +8,17 @@ public enum RTCBundlePolicy: String, Hashable, Sendable {
 
 /// Which candidates ICE may use (W3C `RTCIceTransportPolicy`).
 public enum RTCIceTransportPolicy: String, Hashable, Sendable {
-    case all, relay
+    /// Host, server-reflexive and relayed candidates.
+    case all
+    /// Relayed candidates only: every packet goes through a TURN server of ``RTCConfiguration/iceServers`` and
+    /// the peer never learns our own addresses. Without a TURN server nothing can connect.
+    case relay
 }
 
 /// The configuration of a peer connection, as aiortc's `RTCConfiguration`.
 public struct RTCConfiguration: Sendable {
+    /// STUN servers (server-reflexive candidates) and TURN servers (relayed candidates); see ``RTCIceServer``.
+    /// Their URLs are checked when the first offer or answer is made, which throws for a bad one.
     public var iceServers: [RTCIceServer]
     public var bundlePolicy: RTCBundlePolicy
     public var iceTransportPolicy: RTCIceTransportPolicy

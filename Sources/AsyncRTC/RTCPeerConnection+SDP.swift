@@ -141,8 +141,10 @@ extension ICECandidate {
         case .peerReflexive: .prflx
         case .relayed: .relay
         }
+        // raddr/rport for reflexive and relayed candidates (RFC 8839 §5.1).
         self.init(foundation: c.foundation, component: c.component, transport: "udp", priority: c.priority,
-                  address: "\(c.address.ip)", port: c.address.port, type: type)
+                  address: "\(c.address.ip)", port: c.address.port, type: type,
+                  relatedAddress: c.relatedAddress.map { "\($0.ip)" }, relatedPort: c.relatedAddress?.port)
     }
 }
 

@@ -64,6 +64,17 @@ extension RTCPeerConnection {
                     priority: pair.remote.priority, foundation: pair.remote.foundation))
             }
         }
+        // Every gathered candidate, paired or not (a server-reflexive one shares its host's socket and pairs, so it
+        // only shows up here; its id says srflx since on loopback its address is the host's).
+        for candidate in await transport.ice.localCandidates {
+            let prefix = candidate.type == .serverReflexive ? "Lsrflx" : "L"
+            let localID = candidateID(prefix, "\(candidate.address.ip)", candidate.address.port)
+            guard seen.insert(localID).inserted else { continue }
+            stats.append(RTCIceCandidateStats(
+                id: localID, timestamp: now, type: "local-candidate", transportId: "T", address: "\(candidate.address.ip)",
+                port: Int(candidate.address.port), protocol: "udp", candidateType: candidate.type.rawValue,
+                priority: candidate.priority, foundation: candidate.foundation))
+        }
         let dtls: String = switch dtlsState {
         case .new: "new"
         case .connecting: "connecting"

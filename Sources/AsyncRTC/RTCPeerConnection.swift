@@ -246,6 +246,10 @@ public final class RTCPeerConnection: Sendable {
         var options = ICEEndpoint.Options()
         options.includeLoopback = configuration.includeLoopbackCandidates
         options.loopbackOnly = configuration.loopbackOnly
+        // --- STUN/TURN servers and the relay-only policy (W3C iceServers, iceTransportPolicy) ---
+        for server in configuration.iceServers { options.servers += try server.transportServers() }
+        options.transportPolicy = configuration.iceTransportPolicy == .relay ? .relay : .all
+        // --- end STUN/TURN ---
         let certificate: DTLSCertificate
         do {
             certificate = try self.certificate.get()

@@ -49,6 +49,8 @@ public final class TURNClient: Sendable {
         /// Retransmission over UDP; over TCP a request is sent once and waits 39.5 s.
         /// The impairment profile of the UDP socket; nil reads ASYNCRTC_IMPAIR.
         public var impairment: ImpairmentProfile?
+        /// How long a TCP connect may take before ``connect(server:username:password:on:options:onData:)`` throws.
+        public var connectTimeout: TimeAmount = .seconds(10)
         public init() {}
     }
 
@@ -82,6 +84,7 @@ public final class TURNClient: Sendable {
         }.get()
         if options.transport == .tcp {
             let channel = try await ClientBootstrap(group: eventLoop)
+                .connectTimeout(options.connectTimeout)
                 .channelOption(.socketOption(.tcp_nodelay), value: 1)
                 .bind(to: try SocketAddress.makeAddressResolvingHost(options.localHost, port: 0))
                 .channelInitializer { channel in
@@ -161,6 +164,15 @@ public final class TURNClient: Sendable {
         await socket?.close()
         let stream = (try? await eventLoop.submit { [core] in core.value.stream }.get()) ?? nil
         try? await stream?.close()
+    }
+
+    /// ``close()``, but waits at most `timeout` for the server to answer the Refresh (a dead server would hold a
+    /// UDP close for the whole retransmission schedule): after that the allocation is abandoned and the socket
+    /// closed.
+    public func close(timeout: TimeAmount) async {
+        let abandon = eventLoop.scheduleTask(in: timeout) { [core] in core.value.abandon() }
+        await close()
+        abandon.cancel()
     }
 
     private func withPromise<T: Sendable>(
@@ -244,6 +256,11 @@ public final class TURNClient: Sendable {
             case .closed, .failed: finish(TURNError(.closed, "the client is closed"))
             default: break
             }
+        }
+
+        /// Gives up on the server: as if the connection had closed, which ends a pending deallocation.
+        func abandon() {
+            perform(machine.transportClosed())
         }
 
         func received(_ datagram: ByteBuffer, from: SocketAddress) {

@@ -1,0 +1,249 @@
+import AsyncRTC
+import AsyncRTCContrib
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+import RTCCrypto
+import Synchronization
+import Testing
+
+/// AsyncRTC, relay-only, and a real aiortc (configured with the same TURN server) through coturn on loopback,
+/// with the Swift side reaching coturn over UDP and over TCP.
+@Suite(.enabled(if: PythonPeer.isAvailable && TURNServerProcess.isAvailable), .serialized)
+struct TURNAiortcInteropTests {
+    /// The same messages the peer script sends (TEST_MESSAGES in turn_peer.py).
+    static let testMessages: [RTCDataChannelMessage] = [
+        .text("through coturn"), .binary([0, 1, 2]), .text("ünïcødé 🚀"),
+        .binary((0..<40_000).map { UInt8(truncatingIfNeeded: $0 &* 7) }),
+    ]
+
+    static func describe(_ m: RTCDataChannelMessage) -> (String, Int, String) {
+        let (kind, bytes): (String, [UInt8]) = switch m {
+        case .text(let t): ("text", Array(t.utf8))
+        case .binary(let b): ("binary", b)
+        }
+        return (kind, bytes.count, Digest.hash(.sha256, bytes).map { String(format: "%02x", $0) }.joined())
+    }
+
+    final class Inbox: Sendable {
+        let messages = Mutex<[RTCDataChannelMessage]>([])
+        func add(_ m: RTCDataChannelMessage) { messages.withLock { $0.append(m) } }
+        var count: Int { messages.withLock { $0.count } }
+    }
+
+    static func waitUntil(_ seconds: Double = 30, _ condition: () -> Bool) async throws {
+        let deadline = ContinuousClock.now + .milliseconds(Int(seconds * 1000))
+        while !condition() && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
+    }
+
+    static func configuration(_ turn: TURNServerProcess, _ transport: String) -> RTCConfiguration {
+        RTCConfiguration(iceServers: [RTCIceServer(urls: [turn.url(transport)], username: TURNServerProcess.username,
+                                                   credential: TURNServerProcess.password)],
+                         iceTransportPolicy: .relay, loopbackOnly: true)
+    }
+
+    static func peerArguments(_ role: String, _ port: Int, _ out: URL, _ turn: TURNServerProcess, _ transport: String) -> [String] {
+        [role, "127.0.0.1", String(port), out.path, turn.url(transport), TURNServerProcess.username,
+         TURNServerProcess.password]
+    }
+
+    /// Our candidate lines: relayed only.
+    static func expectRelayOnly(_ sdp: String) {
+        let lines = sdp.split(separator: "\r\n").filter { $0.hasPrefix("a=candidate:") }
+        #expect(lines.count == 1 && lines.allSatisfy { $0.hasSuffix(" typ relay raddr 0.0.0.0 rport 0") }, "\(lines)")
+    }
+
+    /// The candidate type of the local candidate of our selected pair, from getStats.
+    static func selectedLocalCandidateType(_ pc: RTCPeerConnection) async -> String? {
+        let report = await pc.getStats()
+        guard let pairID = report.stats(of: RTCTransportStats.self).first?.selectedCandidatePairId,
+              let pair = report[pairID] as? RTCIceCandidatePairStats,
+              let local = report[pair.localCandidateId] as? RTCIceCandidateStats else { return nil }
+        return local.candidateType
+    }
+
+    @Test(arguments: ["udp", "tcp"])
+    func relayOnlyAsyncRTCOffersAiortcAnswersAndEchoes(transport: String) async throws {
+        let turn = try await TURNServerProcess.start()
+        defer { turn.stop() }
+        let port = Int.random(in: 20_000..<60_000)
+        let out = URL(fileURLWithPath: NSTemporaryDirectory() + "asyncrtc-turn-\(UUID().uuidString).jsonl")
+        let signaling = TcpSocketSignaling(host: "127.0.0.1", port: port)
+        let peer = try PythonPeer("turn_peer.py", Self.peerArguments("answer", port, out, turn, transport))
+
+        let pc = RTCPeerConnection(configuration: Self.configuration(turn, transport))
+        let chat = try pc.createDataChannel("chat")
+        let inbox = Inbox()
+        chat.onMessage = { inbox.add($0) }
+        try await pc.setLocalDescription()
+        let offer = try #require(pc.localDescription)
+        Self.expectRelayOnly(offer.sdp)
+        try await signaling.send(.description(offer))
+        guard case .description(let answer)? = try await signaling.receive() else {
+            Issue.record("expected aiortc's answer")
+            return
+        }
+        try await pc.setRemoteDescription(answer)
+        try await Self.waitUntil { chat.readyState == .open }
+        try #require(chat.readyState == .open, "the data channel did not open through coturn")
+
+        for m in Self.testMessages {
+            switch m {
+            case .text(let t): try chat.send(t)
+            case .binary(let b): try chat.send(b)
+            }
+        }
+        try await Self.waitUntil { inbox.count >= Self.testMessages.count }
+        #expect(inbox.messages.withLock { $0 } == Self.testMessages)
+        #expect(await Self.selectedLocalCandidateType(pc) == "relay")
+
+        try await signaling.send(.bye)
+        try await peer.wait()
+        await signaling.close()
+        await pc.close()
+
+        let lines = try PythonPeer.jsonLines(out)
+        let received = lines.filter { $0["event"] as? String == "message" }
+        try #require(received.count == Self.testMessages.count)
+        for (line, sent) in zip(received, Self.testMessages) {
+            let (kind, length, hash) = Self.describe(sent)
+            #expect(line["kind"] as? String == kind && line["length"] as? Int == length && line["sha256"] as? String == hash)
+        }
+        // aiortc's view: the pair it nominated has our relayed candidate as its remote side.
+        let pair = try #require(lines.first { $0["event"] as? String == "pair" })
+        #expect(pair["remote"] as? String == "relay", "\(pair)")
+    }
+
+    @Test(arguments: ["udp", "tcp"])
+    func aiortcOffersRelayOnlyAsyncRTCAnswersAndEchoes(transport: String) async throws {
+        let turn = try await TURNServerProcess.start()
+        defer { turn.stop() }
+        let port = Int.random(in: 20_000..<60_000)
+        let out = URL(fileURLWithPath: NSTemporaryDirectory() + "asyncrtc-turn-\(UUID().uuidString).jsonl")
+        let peer = try PythonPeer("turn_peer.py", Self.peerArguments("offer", port, out, turn, transport))
+        let signaling = TcpSocketSignaling(host: "127.0.0.1", port: port)
+
+        let pc = RTCPeerConnection(configuration: Self.configuration(turn, transport))
+        let inbox = Inbox()
+        pc.onDataChannel = { channel in
+            channel.onMessage = { message in
+                inbox.add(message)
+                switch message {
+                case .text(let t): try? channel.send(t)
+                case .binary(let b): try? channel.send(b)
+                }
+            }
+        }
+        guard case .description(let offer)? = try await signaling.receive() else {
+            Issue.record("expected aiortc's offer")
+            return
+        }
+        try await pc.setRemoteDescription(offer)
+        try await pc.setLocalDescription()
+        let answer = try #require(pc.localDescription)
+        Self.expectRelayOnly(answer.sdp)
+        try await signaling.send(.description(answer))
+        #expect(try await signaling.receive() == .bye)
+        try await peer.wait()
+        await signaling.close()
+
+        #expect(inbox.messages.withLock { $0 } == Self.testMessages)
+        #expect(await Self.selectedLocalCandidateType(pc) == "relay")
+        let lines = try PythonPeer.jsonLines(out)
+        let result = try #require(lines.first { $0["event"] as? String == "result" })
+        #expect(result["echoesMatch"] as? Bool == true)
+        let pair = try #require(lines.first { $0["event"] as? String == "pair" })
+        #expect(pair["remote"] as? String == "relay", "\(pair)")
+        await pc.close()
+    }
+}
+
+/// coturn's `turnserver` on 127.0.0.1 with the test user of `scripts/coturn` (`test` / `secret`), loopback peers
+/// allowed. Ready once its TCP listener accepts a connection. Killed when the test ends.
+final class TURNServerProcess: Sendable {
+    static let username = "test"
+    static let password = "secret"
+
+    static var executable: URL? {
+        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
+        for directory in path.split(separator: ":").map(String.init) + ["/usr/bin", "/usr/sbin", "/usr/local/bin"] {
+            let candidate = URL(fileURLWithPath: directory).appendingPathComponent("turnserver")
+            if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
+        }
+        return nil
+    }
+
+    /// True when coturn is installed; under `ASYNCRTC_REQUIRE_INTEROP=1` a missing coturn fails instead of skipping.
+    static var isAvailable: Bool {
+        if executable == nil && ProcessInfo.processInfo.environment["ASYNCRTC_REQUIRE_INTEROP"] == "1" {
+            Issue.record("coturn's turnserver is not installed (Debian package coturn)")
+            return true
+        }
+        return executable != nil
+    }
+
+    let process: Process
+    let port: Int
+
+    /// `turn:127.0.0.1:PORT?transport=...`
+    func url(_ transport: String) -> String { "turn:127.0.0.1:\(port)?transport=\(transport)" }
+
+    static func start() async throws -> TURNServerProcess {
+        for _ in 0..<5 {
+            if let server = try await TURNServerProcess(port: Int.random(in: 20_000...40_000)) { return server }
+        }
+        throw RTCError(.operation, "turnserver did not start")
+    }
+
+    private init?(port: Int) async throws {
+        guard let executable = Self.executable else { throw RTCError(.notSupported, "turnserver is not installed") }
+        self.port = port
+        let relay = Int.random(in: 41_000...60_000)
+        process = Process()
+        process.executableURL = executable
+        process.arguments = [
+            "-n", "--listening-ip=127.0.0.1", "--relay-ip=127.0.0.1", "--listening-port=\(port)",
+            "--min-port=\(relay)", "--max-port=\(relay + 200)", "--lt-cred-mech",
+            "--user=\(Self.username):\(Self.password)", "--realm=asyncrtc.test", "--no-tls", "--no-dtls",
+            "--no-tcp-relay", "--allow-loopback-peers", "--no-cli", "--log-file=stdout", "--simple-log",
+            "--no-software-attribute", "--pidfile=\(NSTemporaryDirectory())asyncrtc-turnserver-\(port).pid",
+        ]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let deadline = ContinuousClock.now + .seconds(10)
+        while ContinuousClock.now < deadline && process.isRunning {
+            if Self.accepts(port: port) { return }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        stop()
+        return nil
+    }
+
+    /// Whether a TCP connection to 127.0.0.1:port succeeds.
+    private static func accepts(port: Int) -> Bool {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        return withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0
+            }
+        }
+    }
+
+    /// SIGKILL: turnserver started from the test process ignores SIGTERM.
+    func stop() {
+        if process.isRunning {
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+        }
+    }
+
+    deinit { stop() }
+}
