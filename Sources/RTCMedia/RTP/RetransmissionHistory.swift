@@ -1,5 +1,5 @@
 public import NIOCore
-public import RTCWire
+import RTCWire
 
 /// The sender's memory of recently sent RTP packets, to answer NACKs (RFC 4585 §6.2.1) with the packet itself
 /// or with an RTX packet (RFC 4588 §4).
