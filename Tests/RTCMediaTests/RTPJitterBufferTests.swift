@@ -280,3 +280,26 @@ struct RTPJitterBufferAudioTests {
         #expect(out.map(\.firstSequence) == (0..<10).map { UInt16(truncatingIfNeeded: 65530 + $0) })
     }
 }
+
+@Suite("Jitter buffer: hostile streams")
+struct RTPJitterBufferHostileTests {
+    @Test("random sequence numbers, timestamps, markers and times never trap and stay within capacity",
+          arguments: [JitterBuffer.Kind.video, .audio])
+    func random(kind: JitterBuffer.Kind) {
+        var random = TestRandom(seed: kind == .video ? 1 : 2)
+        let buffer = JitterBuffer(clockRate: 90_000, kind: kind, capacity: 32, maxWait: .milliseconds(50))
+        var now = 0.0
+        var emitted = 0
+        for _ in 0..<5000 {
+            let r = random.next()
+            let sequence = r % 4 == 0 ? UInt16(truncatingIfNeeded: r >> 8) : UInt16(truncatingIfNeeded: emitted + Int(r >> 40 & 7))
+            let ts = r % 7 == 0 ? UInt32(truncatingIfNeeded: r >> 16) : UInt32(truncatingIfNeeded: sequence / 3) &* 3000
+            now += Double(r >> 50 & 15)
+            emitted += buffer.insert(rtpPacket(sequence, ts: ts, marker: r & 0x100 != 0), arrival: at(now)).count
+            if r % 5 == 0 { emitted += buffer.pop(now: at(now)).count }
+            #expect(buffer.count <= 32)
+        }
+        _ = buffer.pop(now: at(now + 10_000))
+        #expect(emitted > 0)
+    }
+}
