@@ -4,10 +4,10 @@ import RTCWire
 extension FuzzChecks {
     /// Fuzz check for the VP8 payload format (RFC 7741): parses the input as a payload descriptor; on success
     /// writes it, parses it back and compares (the written size must be ``VP8PayloadDescriptor/headerSize``).
-    /// The depayloader must not trap on the input as one payload or split in two, and the input taken as a frame
-    /// must survive payloading and depayloading unchanged.
+    /// The depayloader must not trap on the input as one payload or split in two, and its first 256
+    /// bytes taken as a frame (a bound that keeps the fuzzer fast) must survive payloading and depayloading.
     public static func vp8(_ bytes: [UInt8]) -> FuzzOutcome {
-        if let broken = vp8FrameRoundTrip(bytes) { return .invariantBroken(broken) }
+        if let broken = vp8FrameRoundTrip(Array(bytes.prefix(256))) { return .invariantBroken(broken) }
         let whole = ByteBuffer(bytes: bytes)
         _ = try? VP8Depayloader.frame(from: [whole])
         _ = VP8Depayloader.isKeyframe(payload: whole)

@@ -4,10 +4,10 @@ import RTCWire
 extension FuzzChecks {
     /// Fuzz check for the VP9 payload format (RFC 9628): parses the input as a payload descriptor; on success
     /// writes it, parses it back and compares (the written size must be ``VP9PayloadDescriptor/headerSize``).
-    /// The depayloader and the frame header reader must not trap on the input, and the input taken as a frame
-    /// must survive payloading and depayloading unchanged.
+    /// The depayloader and the frame header reader must not trap on the input, and its first 256
+    /// bytes taken as a frame (a bound that keeps the fuzzer fast) must survive payloading and depayloading.
     public static func vp9(_ bytes: [UInt8]) -> FuzzOutcome {
-        if let broken = vp9FrameRoundTrip(bytes) { return .invariantBroken(broken) }
+        if let broken = vp9FrameRoundTrip(Array(bytes.prefix(256))) { return .invariantBroken(broken) }
         let whole = ByteBuffer(bytes: bytes)
         _ = try? VP9Depayloader.frame(from: [whole])
         _ = VP9Depayloader.isKeyframe(payload: whole)

@@ -105,8 +105,8 @@ struct RTPStatisticsTests {
         #expect(RTTCalculator.rtt(lastSenderReport: 0xFFFF_8000, delaySinceLastSenderReport: 0x4000, arrival: 0x0000_0000)
                     == .milliseconds(250))
         // A negative result is refused.
-        #expect(RTTCalculator.rtt(lastSenderReport: 0x10_0000, delaySinceLastSenderReport: 0x10_0000, arrival: 0x10_0000) == .zero)
-        #expect(RTTCalculator.rtt(lastSenderReport: 0x10_0000, delaySinceLastSenderReport: 0x10_0001, arrival: 0x10_0000) == nil)
+        #expect(RTTCalculator.rtt(lastSenderReport: 0x10_0000, delaySinceLastSenderReport: 0x10, arrival: 0x10_0010) == .zero)
+        #expect(RTTCalculator.rtt(lastSenderReport: 0x10_0000, delaySinceLastSenderReport: 0x11, arrival: 0x10_0010) == nil)
     }
 
     @Test("sender report fields: counts, NTP time and the extrapolated RTP timestamp")
@@ -117,7 +117,7 @@ struct RTPStatisticsTests {
             stats.packetSent(timestamp: UInt32.max - 1000 &+ UInt32(n * 960), payloadSize: 100, now: at(Double(n * 20)))
         }
         let ntp = NTPTimestamp.from(unixSeconds: 1.5)
-        #expect(ntp == (2_208_988_801 << 32 | 0x8000_0000))
+        #expect(ntp == (UInt64(2_208_988_801) << 32 | 0x8000_0000))
         #expect(NTPTimestamp.middle32(ntp) == 0x7E81_8000)
         let report = stats.makeSenderReport(now: at(50), ntpTimestamp: ntp)
         #expect(report.ssrc == 9 && report.packetCount == 3 && report.octetCount == 300)

@@ -82,7 +82,7 @@ extension JitterBuffer {
         countGap()
         let keys = packets.keys.sorted()
         guard let lowest = keys.first else { return }
-        var missing = max(nextSequence ?? lowest, lowest)
+        var missing = nextSequence ?? lowest
         while packets[missing] != nil { missing += 1 }
         var previousTimestamp = packets[missing - 1]?.packet.timestamp ?? lastEmittedTimestamp
         var resume: (sequence: Int64, certain: Bool)?

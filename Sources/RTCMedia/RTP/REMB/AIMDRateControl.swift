@@ -70,6 +70,7 @@ struct AIMDRateControl {
         if let incoming {
             bitrate = min(bitrate, 1.5 * incoming + 10_000)
         }
+        if !bitrate.isFinite { bitrate = minBitrate }
         bitrate = min(max(bitrate, minBitrate), maxBitrate)
     }
 
