@@ -26,7 +26,10 @@ extension RTCRtpReceiver {
                         continue
                     }
                     guard let payload = job.frame.payloads.first else { continue }
-                    var frame = try decoder.decode(Array(payload.readableBytesView))
+                    let bytes = Array(payload.readableBytesView)
+                    forward(EncodedFrame(data: bytes, timestamp: job.frame.timestamp, isKeyframe: true,
+                                         duration: UInt32(lastAudioSamples)), codec: job.codec)
+                    var frame = try decoder.decode(bytes)
                     lastAudioSamples = frame.samples
                     frame.pts = Int64(job.frame.timestamp)
                     frame.timeBase = MediaTimeBase(numerator: 1, denominator: job.codec.clockRate)
@@ -37,14 +40,16 @@ extension RTCRtpReceiver {
                         state.withLock { $0.counters.framesDropped += 1 }
                         continue
                     }
-                    if videoDecoders[key] == nil { videoDecoders[key] = try MediaCodecs.makeVideoDecoder(mimeType: job.codec.mimeType) }
-                    guard let decoder = videoDecoders[key] else { continue }
                     let isVP9 = key == "video/vp9"
                     let data = try isVP9 ? VP9Depayloader.frame(from: job.frame.payloads)
                                          : VP8Depayloader.frame(from: job.frame.payloads)
                     let keyframe = job.frame.payloads.first.map {
                         isVP9 ? VP9Depayloader.isKeyframe(payload: $0) : VP8Depayloader.isKeyframe(payload: $0)
                     } ?? false
+                    forward(EncodedFrame(data: data, timestamp: job.frame.timestamp, isKeyframe: keyframe, duration: 0),
+                            codec: job.codec)
+                    if videoDecoders[key] == nil { videoDecoders[key] = try MediaCodecs.makeVideoDecoder(mimeType: job.codec.mimeType) }
+                    guard let decoder = videoDecoders[key] else { continue }
                     for var frame in try decoder.decode(data) {
                         frame.pts = Int64(job.frame.timestamp)
                         frame.timeBase = MediaTimeBase(numerator: 1, denominator: job.codec.clockRate)
@@ -61,8 +66,20 @@ extension RTCRtpReceiver {
                 }
             } catch {
                 // A corrupt or undecodable frame: count it; video asks for a key frame on the next tick.
-                state.withLock { $0.counters.decodeFailures += 1 }
+                state.withLock { state in
+                    state.counters.decodeFailures += 1
+                    state.keyframeWanted = true
+                }
             }
+        }
+    }
+
+    /// Hands an encoded frame to every tap of the same codec.
+    private func forward(_ frame: EncodedFrame, codec: RTCRtpCodecParameters) {
+        let taps = state.withLock { $0.encodedTaps }
+        for tap in taps {
+            if tap.codecMimeType.isEmpty { tap.codecMimeType = codec.mimeType }
+            if tap.codecMimeType.lowercased() == codec.mimeType.lowercased() { tap.push(frame) }
         }
     }
 }

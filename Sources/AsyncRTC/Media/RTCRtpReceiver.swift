@@ -37,6 +37,10 @@ public final class RTCRtpReceiver: Sendable {
         var counters = Counters()
         var stopped = false
         var lastSenderReport: RTCPSenderReport?
+        /// Consumers of the encoded frames (forwarding without decoding).
+        var encodedTaps: [RemoteEncodedTrack] = []
+        /// Set by a tap or a failed decode: the next tick sends a PLI.
+        var keyframeWanted = false
     }
 
     struct Counters: Sendable {
@@ -68,6 +72,20 @@ public final class RTCRtpReceiver: Sendable {
 
     /// Contributing sources are not produced by AsyncRTC's peers (no mixers); always empty.
     public func getContributingSources() -> [UInt32] { [] }
+
+    /// A track of the received frames still encoded, as they arrive after the jitter buffer (depayloaded, not
+    /// decoded). Sent by another connection's sender with the same codec, the frames are forwarded without
+    /// re-encoding (an SFU); the consumer's key-frame requests become PLIs to the peer.
+    public func makeEncodedTrack(capacity: Int = 60) -> RemoteEncodedTrack {
+        let mime = state.withLock { state in
+            state.currentPayloadType.flatMap { state.codecs[$0]?.mimeType }
+                ?? state.codecs.values.sorted { $0.payloadType < $1.payloadType }.first?.mimeType ?? ""
+        }
+        let tap = RemoteEncodedTrack(kind: kind, codecMimeType: mime, capacity: capacity)
+        tap.onKeyframeRequest = { [weak self] in self?.state.withLock { $0.keyframeWanted = true } }
+        state.withLock { $0.encodedTaps.append(tap) }
+        return tap
+    }
 
     // MARK: Internals
 
@@ -104,6 +122,7 @@ public final class RTCRtpReceiver: Sendable {
         }
         continuation?.finish()
         task?.cancel()
+        for tap in state.withLock({ $0.encodedTaps }) { tap.finish() }
         switch track {
         case let audio as RemoteAudioTrack: audio.finish()
         case let video as RemoteVideoTrack: video.finish()
@@ -175,7 +194,8 @@ public final class RTCRtpReceiver: Sendable {
             feedback.mediaSSRC = state.ssrc
             let frames = state.jitter?.pop(now: now) ?? []
             deliver(frames, codec: codec, state: &state)
-            if state.jitter?.needsKeyframe == true {
+            if state.jitter?.needsKeyframe == true || (state.keyframeWanted && kind == .video) {
+                state.keyframeWanted = false
                 state.jitter?.keyframeRequested()
                 state.counters.pliCount += 1
                 feedback.pli = true

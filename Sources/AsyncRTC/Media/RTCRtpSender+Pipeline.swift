@@ -22,6 +22,17 @@ extension RTCRtpSender {
             return (track, link)
         }) else { return }
         do {
+            if let source = track as? any EncodedFrameSource {
+                // A relayed source learns its codec from its own negotiation: wait for it.
+                while source.codecMimeType.isEmpty && isCurrent(generation) { try await Task.sleep(for: .milliseconds(20)) }
+                guard source.codecMimeType.lowercased() == link.codec.mimeType.lowercased() else {
+                    // Forwarding cannot change the codec; the negotiation must pick the source's.
+                    state.withLock { $0.counters.encodeFailures += 1 }
+                    return
+                }
+                try await pumpEncoded(source, link: link, generation: generation)
+                return
+            }
             switch track {
             case let audio as AudioStreamTrack: try await pumpAudio(audio, link: link, generation: generation)
             case let video as VideoStreamTrack: try await pumpVideo(video, link: link, generation: generation)
@@ -99,6 +110,32 @@ extension RTCRtpSender {
                     state.counters.framesEncoded += 1
                     if unit.isKeyframe { state.counters.keyFramesEncoded += 1 }
                 }
+            }
+        }
+    }
+
+    /// Frames that are encoded already (EncodedFrameSource): packetized as they are, no codec involved.
+    private func pumpEncoded(_ source: any EncodedFrameSource, link: Link, generation: Int) async throws {
+        var packetizer = kind == .video ? VideoPacketizer(mimeType: link.codec.mimeType) : nil
+        var first = true
+        while isCurrent(generation) {
+            if state.withLock({ state in defer { state.keyframeRequested = false }; return state.keyframeRequested }) {
+                source.requestKeyframe()
+            }
+            let unit = try await source.recvEncoded()
+            guard isCurrent(generation) else { return }
+            guard state.withLock({ $0.parameters.encodings.first?.active ?? true }) else { continue }
+            if packetizer != nil {
+                let payloads = packetizer!.payloads(for: unit, maxPayloadSize: Self.maxPayloadSize)
+                send(payloads: payloads, timestamp: unit.timestamp, link: link, marker: { $0 == payloads.count - 1 },
+                     audioLevel: nil)
+            } else {
+                send(payloads: [unit.data], timestamp: unit.timestamp, link: link, marker: { _ in first }, audioLevel: nil)
+                first = false
+            }
+            state.withLock { state in
+                state.counters.framesEncoded += 1
+                if unit.isKeyframe { state.counters.keyFramesEncoded += 1 }
             }
         }
     }
