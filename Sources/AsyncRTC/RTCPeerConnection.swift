@@ -132,6 +132,10 @@ public final class RTCPeerConnection: Sendable {
 
     /// Applies our own offer or answer; with no argument, creates the right one first (W3C implicit SLD).
     public func setLocalDescription(_ given: RTCSessionDescription? = nil) async throws {
+        if given?.type == .rollback {
+            try await operations.run { [self] in try rollback(local: true) }
+            return
+        }
         let description: RTCSessionDescription
         if let given {
             description = given
@@ -186,6 +190,10 @@ public final class RTCPeerConnection: Sendable {
     }
 
     public func setRemoteDescription(_ description: RTCSessionDescription) async throws {
+        if description.type == .rollback {
+            try await operations.run { [self] in try rollback(local: false) }
+            return
+        }
         try await operations.run { [self] in
             let parsed = try Self.parse(description.sdp)
             try state.withLock { state throws(RTCError) in
@@ -344,7 +352,7 @@ public final class RTCPeerConnection: Sendable {
         }
     }
 
-    private func emitSignalingState() {
+    func emitSignalingState() {
         let (value, handler) = state.withLock { ($0.signalingState, $0.handlers.onSignalingStateChange) }
         handler?(value)
     }
