@@ -54,7 +54,7 @@ var targets: [Target] = [
     .executableTarget(name: "datachannel-filexfer", dependencies: ["ExampleSupport", "AsyncRTCContrib", argumentParser],
                      path: "Examples/datachannel-filexfer"),
     .executableTarget(name: "bench-setup", dependencies: ["AsyncRTC"], path: "Benchmarks/Sources/bench-setup"),
-    .executableTarget(name: "rtc-demo", dependencies: ["AsyncRTC", "RTCTransport", "RTCMedia", "RTCCrypto", nioCore, nioPosix],
+    .executableTarget(name: "rtc-demo", dependencies: ["AsyncRTC", "AsyncRTCTesting"],
                      path: "Examples/rtc-demo"),
 
     .testTarget(name: "RTCWireTests", dependencies: ["RTCWire", "RTCCrypto", "FuzzSupport"],

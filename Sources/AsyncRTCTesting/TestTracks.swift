@@ -29,33 +29,51 @@ public final class SineTrack: AudioStreamTrack, @unchecked Sendable {
 }
 
 /// Moving vertical bars in I420 at 30 fps, paced to real time; every frame differs from the previous one.
+///
+/// The bars are rendered once into a strip one period wider than the frame; each frame copies rows out of it at a
+/// moving offset, so a frame costs a few memcpys, not a per-pixel loop.
 public final class PatternTrack: VideoStreamTrack, @unchecked Sendable {
     // @unchecked: `count` is touched only by recv(), called from one task at a time; the rest is immutable.
     public let width: Int
     public let height: Int
+    private static let period = 128
+    private let strip: VideoFrame
     private nonisolated(unsafe) var count = 0
 
     public init(width: Int = 320, height: Int = 240) {
         self.width = width
         self.height = height
-        super.init()
-    }
-
-    public override func recv() async throws -> VideoFrame {
-        let (pts, timeBase) = try await nextTimestamp()
-        let offset = count * 4
-        count += 1
-        var rgb = [UInt8](repeating: 0, count: width * height * 3)
+        let stripWidth = width + Self.period
+        var rgb = [UInt8](repeating: 0, count: stripWidth * height * 3)
         for y in 0..<height {
-            for x in 0..<width {
-                let bar = ((x + offset) / 32) % 4
-                let i = (y * width + x) * 3
+            for x in 0..<stripWidth {
+                let bar = (x / 32) % 4
+                let i = (y * stripWidth + x) * 3
                 rgb[i] = bar == 1 ? 220 : 30
                 rgb[i + 1] = bar == 2 ? 220 : 40
                 rgb[i + 2] = bar == 3 ? 220 : UInt8(truncatingIfNeeded: y)
             }
         }
-        var frame = VideoFrame(rgb24: rgb, width: width, height: height).converted(to: .yuv420p)
+        self.strip = VideoFrame(rgb24: rgb, width: stripWidth, height: height).converted(to: .yuv420p)
+        super.init()
+    }
+
+    public override func recv() async throws -> VideoFrame {
+        let (pts, timeBase) = try await nextTimestamp()
+        let offset = (count * 4) % Self.period  // even, so chroma stays aligned
+        count += 1
+        var frame = VideoFrame(width: width, height: height, format: .yuv420p)
+        var data = [UInt8]()
+        data.reserveCapacity(frame.data.count)
+        let source = strip.data
+        for (from, to) in zip(strip.planes, frame.planes) {
+            let shift = offset * to.width / width
+            for row in 0..<to.height {
+                let start = from.offset + row * from.lineSize + shift
+                data.append(contentsOf: source[start..<(start + to.width)])
+            }
+        }
+        frame.data = data
         frame.pts = pts
         frame.timeBase = timeBase
         return frame
