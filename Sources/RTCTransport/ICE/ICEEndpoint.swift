@@ -12,7 +12,7 @@ public import RTCWire
 public final class ICEEndpoint: Sendable {
     /// The event loop the agent, its sockets and its timer run on; events are delivered here.
     public let eventLoop: any EventLoop
-    private let core: NIOLoopBound<Core>
+    let core: NIOLoopBound<Core>
 
     /// Events, delivered on the endpoint's event loop.
     public enum Event: Sendable {
