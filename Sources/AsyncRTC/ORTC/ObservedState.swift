@@ -4,7 +4,7 @@ import Synchronization
 /// settles an `async` call (`start` returns when connected and throws when failed, as in aiortc).
 ///
 /// Changes may come from any thread (usually the transport's event loop); the handler runs outside the lock,
-/// on the thread that made the change.
+/// on the thread that made the change, before the waiters the change settles resume.
 final class ObservedState<Value: Sendable & Equatable>: Sendable {
     private struct Storage {
         var value: Value
@@ -48,8 +48,9 @@ final class ObservedState<Value: Sendable & Equatable>: Sendable {
             return (s.handler, settled)
         }
         guard let fired else { return false }
-        for (waiter, result) in fired.settled { waiter.continuation.resume(with: result) }
+        // The handler first: whoever awaited this state finds it already reported when it resumes.
         fired.handler?(new)
+        for (waiter, result) in fired.settled { waiter.continuation.resume(with: result) }
         return true
     }
 
