@@ -276,6 +276,25 @@ import Testing
         await b.stop()
     }
 
+    @Test func stoppingAnUpperTransportEndsItsWaitForTheOneBelow() async throws {
+        let a = try Stack(role: .controlling), b = try Stack(role: .controlled)
+        // Nothing below is started: DTLS waits for ICE, SCTP for DTLS, until stopped.
+        let dtlsStart = Task { try await a.dtls.start(b.dtls.getLocalParameters()) }
+        let sctpStart = Task { try await a.sctp.start(b.sctp.getCapabilities(), remotePort: 5000) }
+        try await Task.sleep(for: .milliseconds(200))
+        #expect(a.dtls.state == .connecting && a.sctp.state == .connecting)
+        let outcomes = try await Self.within(5, "stop ends the waits") {
+            await a.sctp.stop()
+            await a.dtls.stop()
+            return (await Self.outcome { try await sctpStart.value }, await Self.outcome { try await dtlsStart.value })
+        }
+        #expect(throws: RTCError(.invalidState)) { try outcomes.0.get() }
+        #expect(throws: RTCError(.invalidState)) { try outcomes.1.get() }
+        #expect(a.dtls.state == .closed && a.sctp.state == .closed)
+        await a.stop()
+        await b.stop()
+    }
+
     @Test func misuseIsRefusedWithRTCErrors() async throws {
         let a = try Stack(role: .controlling)
         // DTLS without fingerprints to trust, or started twice.

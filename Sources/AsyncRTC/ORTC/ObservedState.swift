@@ -77,3 +77,19 @@ final class ObservedState<Value: Sendable & Equatable>: Sendable {
         }
     }
 }
+
+extension ObservedState {
+    /// Runs `body` (a wait on another object) until it returns, or until this state reaches `stopped`, whichever
+    /// is first: a transport stopped while it waits for the one below it gives up at once.
+    func wait(_ body: @escaping @Sendable () async throws -> Void, unlessReaching stopped: Value,
+              error: @escaping @Sendable () -> any Error) async throws {
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await body() }
+            group.addTask {
+                try await self.wait { $0 == stopped ? .failure(error()) : nil }
+            }
+            defer { group.cancelAll() }
+            try await group.next()
+        }
+    }
+}

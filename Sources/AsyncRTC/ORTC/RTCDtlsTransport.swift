@@ -92,7 +92,10 @@ public final class RTCDtlsTransport: Sendable {
         }
         observed.set(.connecting) { $0 == .new }
         do {
-            try await transport.waitUntilConnected()
+            let ice = transport
+            try await observed.wait({ try await ice.waitUntilConnected() }, unlessReaching: .closed) {
+                RTCError(.invalidState, "RTCDtlsTransport was stopped")
+            }
         } catch {
             fail("ICE did not connect: \(error)")
             throw error

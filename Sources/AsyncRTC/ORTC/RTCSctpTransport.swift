@@ -101,7 +101,10 @@ public final class RTCSctpTransport: Sendable {
             throw RTCError(.invalidState, "RTCSctpTransport is closed")
         }
         do {
-            try await transport.waitUntilConnected()
+            let dtls = transport
+            try await observed.wait({ try await dtls.waitUntilConnected() }, unlessReaching: .closed) {
+                RTCError(.invalidState, "RTCSctpTransport was stopped")
+            }
         } catch {
             await stop()
             throw error
