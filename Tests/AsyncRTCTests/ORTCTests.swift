@@ -295,6 +295,42 @@ import Testing
         await b.stop()
     }
 
+    /// One gather → ICE → DTLS → SCTP → echo → stop cycle.
+    static func cycle() async throws {
+        let a = try Stack(role: .controlling), b = try Stack(role: .controlled)
+        try await connectICE(a, b)
+        try await connectDTLS(a, b)
+        b.sctp.onDataChannel = { channel in
+            channel.onMessage = { message in if case .binary(let bytes) = message { try? channel.send(bytes) } }
+        }
+        try await a.sctp.start(b.sctp.getCapabilities(), remotePort: 5000)
+        try await b.sctp.start(a.sctp.getCapabilities(), remotePort: 5000)
+        let channel = try RTCDataChannel(transport: a.sctp, parameters: .init(label: "cycle"))
+        let echoed = Mutex<[UInt8]?>(nil)
+        channel.onMessage = { message in if case .binary(let bytes) = message { echoed.withLock { $0 = bytes } } }
+        try await waitUntil { channel.readyState == .open }
+        let payload = (0..<1024).map { UInt8(truncatingIfNeeded: $0 &* 7) }
+        try channel.send(payload)
+        try await waitUntil(10) { echoed.withLock { $0 } != nil }
+        #expect(echoed.withLock { $0 } == payload)
+        await a.stop()
+        await b.stop()
+    }
+
+    static func openFileDescriptors() -> Int {
+        (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd").count) ?? -1
+    }
+
+    @Test func fiftyStackCyclesLeaveFileDescriptorsAtBaseline() async throws {
+        for _ in 0..<3 { try await Self.cycle() }
+        try await Task.sleep(for: .milliseconds(200))
+        let baseline = Self.openFileDescriptors()
+        for _ in 0..<50 { try await Self.cycle() }
+        // Sockets close asynchronously on their event loops: give them a moment.
+        try await Self.waitUntil(5) { Self.openFileDescriptors() <= baseline + 2 }
+        #expect(Self.openFileDescriptors() <= baseline + 2, "baseline \(baseline), now \(Self.openFileDescriptors())")
+    }
+
     @Test func misuseIsRefusedWithRTCErrors() async throws {
         let a = try Stack(role: .controlling)
         // DTLS without fingerprints to trust, or started twice.

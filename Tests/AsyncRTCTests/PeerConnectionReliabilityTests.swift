@@ -174,20 +174,27 @@ extension Tag {
         let sink = Sink(receiver)
         let data = Self.payload(4 << 20)
         let blackholed = Mutex(false)
+        /// Bytes received when the path went dark and when it came back.
+        let window = Recorder<(start: Int, end: Int)>()
         _ = try await Self.send(data, on: sender, timeout: 120) { sent in
             // A quarter in, the path goes dark for 3 s on both sides, while the sender keeps queueing.
             guard sent >= data.count / 4, !blackholed.withLock({ $0 }) else { return }
             blackholed.withLock { $0 = true }
             try await a.setImpairment("blackhole=1")
             try await b.setImpairment("blackhole=1")
+            let start = sink.byteCount
             Task {
                 try await Task.sleep(for: .seconds(3))
+                window.add((start, sink.byteCount))
                 try await a.setImpairment(nil)
                 try await b.setImpairment(nil)
             }
         }
         try await Self.waitUntil(120, "transfer after the blackhole") { sink.byteCount >= data.count }
         #expect(blackholed.withLock { $0 })
+        // Nothing crossed while the path was dark (at most what was already inside the receiving stack).
+        let dark = try #require(window.all.first)
+        #expect(dark.end - dark.start < 256 << 10 && dark.end < data.count, "\(dark)")
         #expect(sink.byteCount == data.count)
         #expect(sink.digest == Digest.hash(.sha256, data))
         try await Self.waitUntil(20, "connected again") {

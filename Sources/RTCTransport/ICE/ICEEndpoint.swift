@@ -12,6 +12,7 @@ public import RTCWire
 public final class ICEEndpoint: Sendable {
     /// The event loop the agent, its sockets and its timer run on; events are delivered here.
     public let eventLoop: any EventLoop
+    /// Internal (not private) for the ORTC extension in ICEEndpoint+ORTC.swift.
     let core: NIOLoopBound<Core>
 
     /// Events, delivered on the endpoint's event loop.
