@@ -44,6 +44,8 @@ struct ORTCInteropTests {
         let process: Process
         let input: FileHandle
         let stderr: Pipe
+        /// Kept alive as long as the reading thread may use it.
+        let stdoutPipe: Pipe
         private var lines: AsyncStream<String>.Iterator
 
         init(role: String) throws {
@@ -58,24 +60,22 @@ struct ORTCInteropTests {
             input = stdin.fileHandleForWriting
             let (stream, continuation) = AsyncStream<String>.makeStream()
             lines = stream.makeAsyncIterator()
-            let buffer = Mutex([UInt8]())
-            stdout.fileHandleForReading.readabilityHandler = { handle in
-                let data = handle.availableData
-                if data.isEmpty {
-                    handle.readabilityHandler = nil
-                    continuation.finish()
-                    return
-                }
-                let complete: [String] = buffer.withLock { pending in
+            stdoutPipe = stdout
+            // A plain thread with blocking reads: corelibs Foundation's readabilityHandler (a dispatch source) has
+            // crashed in libdispatch here when the handle went away.
+            let reading = stdout.fileHandleForReading
+            Thread.detachNewThread {
+                var pending: [UInt8] = []
+                while true {
+                    let data = reading.availableData
+                    if data.isEmpty { break }
                     pending += data
-                    var lines: [String] = []
                     while let newline = pending.firstIndex(of: UInt8(ascii: "\n")) {
-                        lines.append(String(decoding: pending[..<newline], as: UTF8.self))
+                        continuation.yield(String(decoding: pending[..<newline], as: UTF8.self))
                         pending.removeSubrange(...newline)
                     }
-                    return lines
                 }
-                for line in complete { continuation.yield(line) }
+                continuation.finish()
             }
             try process.run()
         }
@@ -205,11 +205,12 @@ struct ORTCInteropTests {
         #expect((result["id"] as? Int).map { $0 % 2 } == (dtls.role == .server ? 0 : 1))
         let channelLines = other.filter { $0["type"] as? String == "channel" }
         #expect(channelLines.first?["label"] as? String == "from-asyncrtc" && channelLines.first?["protocol"] as? String == "ortc")
-        let received = other.filter { $0["type"] as? String == "message" }.map(Self.describe)
-        #expect(received == Self.testMessages.map(Self.describe))
 
         try peer.send(["type": "bye"])
         let stopped = try await peer.next("stopped", skipped: &other)
+        // What the peer received on our channel (its lines may come before or after its "result").
+        let received = other.filter { $0["type"] as? String == "message" }.map(Self.describe)
+        #expect(received == Self.testMessages.map(Self.describe))
         #expect(stopped["dtls"] as? String == "closed" && stopped["ice"] as? String == "closed")
         #expect(try await peer.wait() == 0, "aiortc peer failed: \(peer.errorOutput)")
         await sctp.stop()

@@ -26,6 +26,9 @@ public final class RTCIceGatherer: Sendable {
     private let gathered = Mutex(Gathered())
 
     private struct Gathered {
+        /// The role the ICE transport asked for; the agent starts in it so that checks arriving before our
+        /// `start` meet the right role (else a needless role conflict may switch both sides).
+        var role: ICERole = .controlled
         var task: Task<Void, any Error>?
         var endpoint: ICEEndpoint?
         var candidates: [RTCIceCandidate] = []
@@ -91,6 +94,16 @@ public final class RTCIceGatherer: Sendable {
     /// The endpoint, once gathered.
     var endpoint: ICEEndpoint? { gathered.withLock { $0.endpoint } }
 
+    /// Sets the role the agent runs in, now if gathered, else when it is made. Only effective before checks begin.
+    func setRole(_ role: RTCIceRole) {
+        let agentRole: ICERole = role == .controlling ? .controlling : .controlled
+        let endpoint: ICEEndpoint? = gathered.withLock { g in
+            g.role = agentRole
+            return g.endpoint
+        }
+        if let endpoint { Task { await endpoint.setRole(agentRole) } }
+    }
+
     /// Routes the endpoint's events to `sink` (the ICE transport; one per gatherer).
     func setEventSink(_ sink: (@Sendable (ICEEndpoint.Event) -> Void)?) {
         gathered.withLock { $0.sink = sink }
@@ -103,8 +116,9 @@ public final class RTCIceGatherer: Sendable {
         options.loopbackOnly = loopbackOnly
         let endpoint: ICEEndpoint
         do {
-            // The role is set by the ICE transport before checks begin (ORTC chooses it after gathering).
-            endpoint = try await ICEEndpoint.gather(on: eventLoop, role: .controlled, credentials: credentials,
+            // ORTC may choose the role after gathering: the ICE transport updates it until checks begin.
+            let role = gathered.withLock { $0.role }
+            endpoint = try await ICEEndpoint.gather(on: eventLoop, role: role, credentials: credentials,
                                                     options: options) { [weak self] event in
                 self?.gathered.withLock { $0.sink }?(event)
             }

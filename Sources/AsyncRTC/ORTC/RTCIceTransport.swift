@@ -42,7 +42,14 @@ public final class RTCIceTransport: Sendable {
     /// with once the DTLS transport has asked for it (a role conflict may switch it).
     public var role: RTCIceRole {
         get { inner.withLock { $0.role } }
-        set { inner.withLock { if !$0.started { $0.role = newValue } } }
+        set {
+            let accepted = inner.withLock { s in
+                if !s.started { s.role = newValue }
+                return !s.started
+            }
+            // The agent takes it now: the peer's checks may arrive before our start.
+            if accepted { iceGatherer.setRole(newValue) }
+        }
     }
 
     /// The connection state (W3C names).
@@ -104,6 +111,7 @@ public final class RTCIceTransport: Sendable {
         if first {
             try await iceGatherer.gather()
             guard let endpoint = iceGatherer.endpoint else { throw RTCError(.operation, "ICE gathering produced no endpoint") }
+            iceGatherer.setRole(role)
             await endpoint.setRole(role == .controlling ? .controlling : .controlled)
             let (pending, end) = inner.withLock { s in
                 s.endpoint = endpoint
