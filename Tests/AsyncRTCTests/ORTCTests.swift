@@ -1,5 +1,6 @@
-import AsyncRTC
+@testable import AsyncRTC
 import Foundation
+import NIOCore
 import Synchronization
 import Testing
 
@@ -204,6 +205,28 @@ import Testing
         #expect(b.dtls.state == .closed && b.ice.state == .closed)
         #expect(dtlsStates.all == [.connecting, .connected, .closed])
         await #expect(throws: RTCError(.invalidState)) { try await a.ice.start(b.gatherer.getLocalParameters()) }
+    }
+
+    @Test func rtpDatagramsGoToTheMediaHookAndDTLSToTheHandshake() async throws {
+        let a = try Stack(role: .controlling), b = try Stack(role: .controlled)
+        try await Self.connectICE(a, b)
+        // Before DTLS is connected nothing leaves as RTP (no media before the handshake).
+        let early = Recorder<[UInt8]>()
+        b.dtls.onRTP = { early.add(Array($0.readableBytesView)) }
+        a.dtls.sendRTP(ByteBuffer(bytes: [0x80, 96, 0, 1, 0, 0, 0, 0, 0, 0, 0, 1]))
+        try await Self.connectDTLS(a, b)
+        let keys = try #require(a.dtls.srtpKeys), peerKeys = try #require(b.dtls.srtpKeys)
+        #expect(keys.keys == peerKeys.keys && keys.role != peerKeys.role)
+        // RFC 7983: first byte 128–191 is RTP/RTCP; an RTCP type (200, SR) in the second byte too.
+        let rtp: [UInt8] = [0x80, 96, 0, 2, 0, 0, 0, 0, 0, 0, 0, 1, 0xAB]
+        let rtcp: [UInt8] = [0x80, 200, 0, 1, 0, 0, 0, 1]
+        a.dtls.sendRTP(ByteBuffer(bytes: rtp))
+        a.dtls.sendRTP(ByteBuffer(bytes: rtcp))
+        try await Self.waitUntil(5) { early.count >= 2 }
+        #expect(early.all == [rtp, rtcp])
+        #expect(b.dtls.state == .connected)
+        await a.stop()
+        await b.stop()
     }
 
     @Test func bothControlledResolveTheRoleConflictAndAgreeOnDTLSRoles() async throws {

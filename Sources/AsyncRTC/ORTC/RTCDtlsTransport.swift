@@ -211,7 +211,10 @@ public final class RTCDtlsTransport: Sendable {
         case .stateChanged(let state):
             switch state {
             case .new, .connecting: break
-            case .connected: observed.set(.connected) { $0 == .connecting }
+            case .connected:
+                // The endpoint reports the SRTP keys right after this, in the same turn of the loop: announce
+                // `connected` on the next turn, so that whoever sees it finds the keys in place.
+                transport.eventLoop.execute { [self] in observed.set(.connected) { $0 == .connecting } }
             case .closed: observed.set(.closed)
             case .failed(let reason): fail(reason)
             }
