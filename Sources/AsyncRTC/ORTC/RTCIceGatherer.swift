@@ -4,6 +4,11 @@ import RTCTransport
 import RTCWire
 import Synchronization
 
+/// Where an ``RTCIceGatherer`` is (aiortc's gatherer states).
+public enum RTCIceGathererState: String, Hashable, Sendable {
+    case new, gathering, completed
+}
+
 /// Gathers local ICE candidates and holds the ICE credentials of one ``RTCIceTransport`` (ORTC; aiortc's
 /// `RTCIceGatherer`).
 ///

@@ -14,18 +14,3 @@ public struct RTCIceParameters: Hashable, Sendable {
         self.iceLite = iceLite
     }
 }
-
-/// The role of an ICE agent (RFC 8445 §6.1.1; W3C `RTCIceRole`).
-public enum RTCIceRole: String, Hashable, Sendable {
-    case controlling, controlled
-}
-
-/// Where an ``RTCIceGatherer`` is (aiortc's gatherer states).
-public enum RTCIceGathererState: String, Hashable, Sendable {
-    case new, gathering, completed
-}
-
-/// W3C `RTCIceTransportState`.
-public enum RTCIceTransportState: String, Hashable, Sendable {
-    case new, checking, connected, completed, disconnected, failed, closed
-}

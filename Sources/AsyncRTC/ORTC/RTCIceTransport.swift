@@ -3,6 +3,16 @@ import RTCTransport
 import RTCWire
 import Synchronization
 
+/// The role of an ICE agent (RFC 8445 §6.1.1; W3C `RTCIceRole`).
+public enum RTCIceRole: String, Hashable, Sendable {
+    case controlling, controlled
+}
+
+/// W3C `RTCIceTransportState`.
+public enum RTCIceTransportState: String, Hashable, Sendable {
+    case new, checking, connected, completed, disconnected, failed, closed
+}
+
 /// ICE connectivity over the candidates of one ``RTCIceGatherer`` (ORTC; aiortc's `RTCIceTransport`, RFC 8445).
 ///
 /// Set ``role`` before ``start(_:)`` (the default, as in aiortc, is controlled; if both sides keep it, the role

@@ -86,7 +86,7 @@ public final class RTCSctpTransport: Sendable {
     /// nothing.
     ///
     /// - Parameters:
-    ///   - remoteCaps: the peer's capabilities; its `maxMessageSize` bounds what ``RTCDataChannel/send(_:)-([UInt8])``
+    ///   - remoteCaps: the peer's capabilities; its `maxMessageSize` bounds what a channel's `send`
     ///     accepts.
     ///   - remotePort: the peer's SCTP port.
     /// - Throws: ``RTCError`` `invalidState` when stopped or DTLS closes first, `operation` when DTLS fails or
