@@ -3,8 +3,13 @@ import NIOPosix
 import RTCCrypto
 public import RTCWire
 
-/// The I/O shell of ICE: it binds the UDP sockets (one per local address), gathers host candidates, runs an
-/// ``ICEAgent`` on one event loop, and carries application datagrams over the selected pair.
+/// The I/O shell of ICE: it binds the UDP sockets (one per local address), gathers host candidates, asks STUN
+/// servers for server-reflexive candidates and TURN servers for relayed ones, runs an ``ICEAgent`` on one event
+/// loop, and carries application datagrams over the selected pair.
+///
+/// A relayed candidate is a ``TURNClient`` that the agent sees as one more socket: what the agent sends from it goes
+/// through the allocation (a permission is created for the peer's IP on first use; a channel is bound once the
+/// pair is selected), and what the allocation relays arrives at the agent as if received on that socket.
 ///
 /// Everything mutable lives in a loop-confined core; the public methods hop onto the loop. Datagrams that are not
 /// STUN reach the owner as ``Event/datagram(_:)`` only when they come from the selected pair's socket and remote
@@ -12,7 +17,7 @@ public import RTCWire
 public final class ICEEndpoint: Sendable {
     /// The event loop the agent, its sockets and its timer run on; events are delivered here.
     public let eventLoop: any EventLoop
-    /// Internal (not private) for the ORTC extension in ICEEndpoint+ORTC.swift.
+    /// Internal (not private) for the ORTC extension in ICEEndpoint+ORTC.swift and the gathering extension.
     let core: NIOLoopBound<Core>
 
     /// Events, delivered on the endpoint's event loop.
@@ -36,6 +41,14 @@ public final class ICEEndpoint: Sendable {
         public var agent = ICEAgent.Configuration()
         /// The impairment profile of every socket; nil reads ASYNCRTC_IMPAIR.
         public var impairment: ImpairmentProfile? = nil
+        /// STUN servers (a server-reflexive candidate from each host socket) and TURN servers (a relayed candidate
+        /// from each), asked concurrently while gathering.
+        public var servers: [ICEServer] = []
+        /// `.relay`: no host socket, no STUN; only relayed candidates are gathered, offered and paired.
+        public var transportPolicy = ICETransportPolicy.all
+        /// How long gathering waits for each server; one that has not answered by then is left out (gathering
+        /// never hangs on a dead server).
+        public var serverTimeout: TimeAmount = .seconds(3)
         public init() {}
     }
 
@@ -44,12 +57,15 @@ public final class ICEEndpoint: Sendable {
         self.core = core
     }
 
-    /// Gathers host candidates: binds a UDP socket on every usable local address.
+    /// Gathers candidates: binds a UDP socket on every usable local address (host candidates), then asks every
+    /// configured server at once: each STUN server from each host socket (server-reflexive candidates), each TURN
+    /// server for an allocation (relayed candidates). Returns when every server has answered or
+    /// ``Options/serverTimeout`` has passed, with whatever was gathered.
     public static func gather(
         on eventLoop: any EventLoop, role: ICERole, credentials: ICECredentials = .random(),
         options: Options = Options(), onEvent: @escaping @Sendable (Event) -> Void
     ) async throws -> ICEEndpoint {
-        let addresses = try localAddresses(options)
+        let addresses = options.transportPolicy == .relay ? [] : try localAddresses(options)
         let agent = ICEAgent(role: role, tieBreaker: SecureRandom.uint64(), localCredentials: credentials,
                              crypto: .openSSL, configuration: options.agent, seed: SecureRandom.uint64())
         let core = try await eventLoop.submit {
@@ -66,10 +82,11 @@ public final class ICEEndpoint: Sendable {
                 bound.value.add(socket: socket, index: index)
             }.get()
         }
+        await endpoint.gatherFromServers(options)
         return endpoint
     }
 
-    /// The candidates gathered (host candidates, one per socket).
+    /// The candidates gathered: host candidates (one per socket), then server-reflexive and relayed ones.
     public var localCandidates: [ICELocalCandidate] {
         get async { (try? await eventLoop.submit { [core] in core.value.agent.localCandidates }.get()) ?? [] }
     }
@@ -122,13 +139,17 @@ public final class ICEEndpoint: Sendable {
     /// Every pair and the remote candidates, as the agent knows them now.
     public var pairs: [ICECandidatePair] { get async { (try? await onLoop { $0.agent.pairs }) ?? [] } }
 
-    /// Closes the agent and every socket.
+    /// Closes the agent and every socket, and releases every TURN allocation (Refresh with LIFETIME 0, waiting at
+    /// most 2 s for the server).
     public func close() async {
-        let sockets = (try? await onLoop { $0.close() }) ?? []
+        let (sockets, relays) = (try? await onLoop { $0.close() }) ?? ([], [])
         for socket in sockets { await socket.close() }
+        await withTaskGroup(of: Void.self) { group in
+            for relay in relays { group.addTask { await relay.close(timeout: .seconds(2)) } }
+        }
     }
 
-    private func onLoop<T: Sendable>(_ body: @escaping @Sendable (Core) -> T) async throws -> T {
+    func onLoop<T: Sendable>(_ body: @escaping @Sendable (Core) -> T) async throws -> T {
         try await eventLoop.submit { [core] in body(core.value) }.get()
     }
 
@@ -148,11 +169,18 @@ public final class ICEEndpoint: Sendable {
         return result
     }
 
-    /// The loop-confined state: the agent, the sockets and the one timer.
+    /// The loop-confined state: the agent, the sockets, the TURN allocations and the one timer.
     final class Core {
         let eventLoop: any EventLoop
         var agent: ICEAgent
         var sockets: [Int: UDPSocket] = [:]
+        /// TURN allocations, by the socket number the agent knows them as (``relaySocketBase`` and up).
+        var relays: [Int: TURNClient] = [:]
+        /// Binding transactions to STUN servers in flight from host sockets, by an id.
+        var bindings: [Int: ServerBinding] = [:]
+        var nextBindingID = 0
+        var closed = false
+        var gatheringFailures: [String] = []
         var timer: Scheduled<Void>?
         var traffic = Traffic()
         let onEvent: @Sendable (Event) -> Void
@@ -187,8 +215,14 @@ public final class ICEEndpoint: Sendable {
 
         func received(_ datagram: ByteBuffer, socket: Int, from: SocketAddress) {
             guard let address = STUNAddress(socketAddress: from) else { return }
+            received(datagram, socket: socket, from: address)
+        }
+
+        /// A datagram that arrived on a host socket, or that a TURN allocation relayed from `address`.
+        func received(_ datagram: ByteBuffer, socket: Int, from address: STUNAddress) {
             switch PacketClass(classifying: datagram.readableBytesView) {
             case .stun:
+                if !bindings.isEmpty && receiveBindingResponse(datagram, socket: socket, from: address) { return }
                 perform(agent.receiveSTUN(datagram, socket: socket, from: address, now: .now()))
             case .dtls, .rtp, .rtcp:
                 guard let selected = agent.selectedPair, selected.matches(socket: socket, remote: address) else { return }
@@ -202,22 +236,41 @@ public final class ICEEndpoint: Sendable {
         }
 
         func send(_ datagram: ByteBuffer) {
-            guard agent.maySend, let pair = agent.selectedPair, let socket = sockets[pair.local.socket],
-                  let to = try? pair.remote.address.socketAddress() else { return }
+            guard agent.maySend, let pair = agent.selectedPair else { return }
+            guard transmit(datagram, socket: pair.local.socket, to: pair.remote.address) else { return }
             traffic.packetsSent += 1
             traffic.bytesSent += datagram.readableBytes
-            socket.send(datagram, to: to)
+        }
+
+        /// Sends from a host socket, or through a TURN allocation; false when the socket is gone.
+        @discardableResult
+        func transmit(_ datagram: ByteBuffer, socket index: Int, to address: STUNAddress) -> Bool {
+            if let socket = sockets[index] {
+                guard let to = try? address.socketAddress() else { return false }
+                socket.send(datagram, to: to)
+                return true
+            }
+            if let relay = relays[index] {
+                relay.send(datagram, to: address)
+                return true
+            }
+            return false
         }
 
         func perform(_ actions: [ICEAgent.Action]) {
             for action in actions {
                 switch action {
                 case .send(let bytes, let socketIndex, let to):
-                    if let socket = sockets[socketIndex], let address = try? to.socketAddress() {
-                        socket.send(ByteBuffer(bytes: bytes), to: address)
-                    }
+                    transmit(ByteBuffer(bytes: bytes), socket: socketIndex, to: to)
                 case .stateChanged(let state): onEvent(.stateChanged(state))
-                case .selectedPairChanged(let pair): onEvent(.selectedPairChanged(pair))
+                case .selectedPairChanged(let pair):
+                    if let relay = relays[pair.local.socket] {
+                        // RFC 8656 §12: ChannelData (4 bytes of overhead) instead of Send indications (36) from now
+                        // on; until the channel is bound, data goes as Send indications.
+                        let peer = pair.remote.address
+                        Task { _ = try? await relay.bindChannel(to: peer) }
+                    }
+                    onEvent(.selectedPairChanged(pair))
                 case .remoteCandidateDiscovered(let candidate): onEvent(.remoteCandidateDiscovered(candidate))
                 }
             }
@@ -234,14 +287,18 @@ public final class ICEEndpoint: Sendable {
             }
         }
 
-        func close() -> [UDPSocket] {
+        func close() -> ([UDPSocket], [TURNClient]) {
+            closed = true
             timer?.cancel()
             timer = nil
             perform(agent.close())
             timer?.cancel()
             let all = Array(sockets.values)
             sockets.removeAll()
-            return all
+            let allocations = Array(relays.values)
+            relays.removeAll()
+            for id in Array(bindings.keys) { finishBinding(id, .failure(TURNError(.closed, "the ICE endpoint closed"))) }
+            return (all, allocations)
         }
     }
 }
