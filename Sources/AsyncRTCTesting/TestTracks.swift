@@ -78,6 +78,30 @@ public final class PatternTrack: VideoStreamTrack, @unchecked Sendable {
         frame.timeBase = timeBase
         return frame
     }
+
+    /// Which frame of the pattern a (decoded) picture shows: the bar offset whose middle luma row matches it best,
+    /// and the mean absolute luma difference there (0 for a perfect copy; a few units after lossy coding).
+    public func identify(_ picture: VideoFrame) -> (offset: Int, error: Double) {
+        guard picture.width == width, picture.height == height else { return (0, .infinity) }
+        let frame = picture.format == .yuv420p ? picture : picture.converted(to: .yuv420p)
+        let lumaIn = frame.planes[0], lumaStrip = strip.planes[0]
+        let row = height / 2
+        let pixels = frame.data, reference = strip.data
+        var best = (offset: 0, error: Double.infinity)
+        for offset in stride(from: 0, to: Self.period, by: 4) {
+            var total = 0
+            for x in 0..<width {
+                total += abs(Int(pixels[lumaIn.offset + row * lumaIn.lineSize + x]) -
+                             Int(reference[lumaStrip.offset + row * lumaStrip.lineSize + x + offset]))
+            }
+            let error = Double(total) / Double(width)
+            if error < best.error { best = (offset, error) }
+        }
+        return best
+    }
+
+    /// The offset of the frame `frames` after one showing `offset` (the bars move 4 pixels a frame, period 128).
+    public static func offset(after offset: Int, frames: Int) -> Int { (offset + frames * 4) % period }
 }
 
 /// Signal measures for tests.
@@ -92,6 +116,23 @@ public enum SignalAnalysis {
             s1 = s0
         }
         return s1 * s1 + s2 * s2 - k * s1 * s2
+    }
+
+    /// The frequency of the strongest tone in `range`, to within a quarter hertz: a coarse Goertzel scan in 5 Hz
+    /// steps, then a fine one around the best.
+    public static func peakFrequency(_ samples: [Int16], sampleRate: Int, in range: ClosedRange<Double> = 50...4000) -> Double {
+        func best(from low: Double, to high: Double, step: Double) -> Double {
+            var peak = (frequency: low, power: -1.0)
+            var f = low
+            while f <= high {
+                let p = power(samples, sampleRate: sampleRate, frequency: f)
+                if p > peak.power { peak = (f, p) }
+                f += step
+            }
+            return peak.frequency
+        }
+        let coarse = best(from: range.lowerBound, to: range.upperBound, step: 5)
+        return best(from: max(range.lowerBound, coarse - 5), to: min(range.upperBound, coarse + 5), step: 0.25)
     }
 
     /// The first channel of interleaved s16 samples.

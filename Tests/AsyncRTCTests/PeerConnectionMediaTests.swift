@@ -70,7 +70,8 @@ import Testing
         answerer.onTrack = { track, _, streams in atAnswerer.add(track, streams) }
 
         try offerer.addTrack(SineTrack(frequency: 440))
-        try offerer.addTrack(PatternTrack(width: 320, height: 240))
+        let pattern = PatternTrack(width: 320, height: 240)
+        try offerer.addTrack(pattern)
         try answerer.addTrack(SineTrack(frequency: 1000))
         try answerer.addTrack(PatternTrack(width: 160, height: 120))
         try await Self.negotiate(offerer, answerer)
@@ -84,17 +85,31 @@ import Testing
         let audioAtOfferer = try #require(atOfferer.first(.audio) as? AudioStreamTrack)
         let (a, rateA, _) = try await Self.collectAudio(audioAtAnswerer, frames: 75)
         let (b, rateB, _) = try await Self.collectAudio(audioAtOfferer, frames: 75)
-        // Each side hears the other's tone: its power dominates the other frequency by far.
+        // Each side hears the other's tone: the spectral peak is at its frequency (± 2 Hz), and it dominates.
+        let peakA = SignalAnalysis.peakFrequency(a, sampleRate: rateA)
+        let peakB = SignalAnalysis.peakFrequency(b, sampleRate: rateB)
+        #expect(abs(peakA - 440) <= 2, "peak at \(peakA) Hz")
+        #expect(abs(peakB - 1000) <= 2, "peak at \(peakB) Hz")
         #expect(SignalAnalysis.power(a, sampleRate: rateA, frequency: 440) >
                 100 * SignalAnalysis.power(a, sampleRate: rateA, frequency: 1000))
-        #expect(SignalAnalysis.power(b, sampleRate: rateB, frequency: 1000) >
-                100 * SignalAnalysis.power(b, sampleRate: rateB, frequency: 440))
 
         let videoAtAnswerer = try #require(atAnswerer.first(.video) as? VideoStreamTrack)
         let videoAtOfferer = try #require(atOfferer.first(.video) as? VideoStreamTrack)
+        // The content, not just the count: each decoded frame is the pattern at the offset its timestamp implies.
+        var first: (offset: Int, pts: Int64)?
         for _ in 0..<20 {
             let frame = try await videoAtAnswerer.recv()
             #expect(frame.width == 320 && frame.height == 240)
+            let (offset, error) = pattern.identify(frame)
+            #expect(error < 12, "the picture is the pattern (mean luma error \(error))")
+            let pts = try #require(frame.pts)
+            if let first {
+                let elapsed = UInt32(truncatingIfNeeded: pts) &- UInt32(truncatingIfNeeded: first.pts)  // RTP clock, wraps
+                let frames = (Int(elapsed) + 1500) / 3000
+                #expect(offset == PatternTrack.offset(after: first.offset, frames: frames), "bars moved with time")
+            } else {
+                first = (offset, pts)
+            }
         }
         for _ in 0..<20 {
             let frame = try await videoAtOfferer.recv()
@@ -102,7 +117,7 @@ import Testing
         }
 
         // Stats with W3C names and units; RTT appears once a report block about our stream came back.
-        try await Self.waitUntil(10) {
+        try await Self.waitUntil(30) {
             let senders = offerer.getSenders()
             return senders.allSatisfy { $0.state.withLock { $0.roundTripTime } != nil }
         }

@@ -118,7 +118,7 @@ import Testing
         parameters.encodings[0].maxBitrate = 150_000
         parameters.encodings[0].scaleResolutionDownBy = 2
         try await sender.setParameters(parameters)
-        try await Media.waitUntil(10) {
+        try await Media.waitUntil(30) {
             sender.state.withLock { $0.counters.targetBitrate == 150_000 && $0.counters.frameWidth == 160 }
         }
         let stats = await sender.getStats().stats(of: RTCOutboundRtpStreamStats.self).first

@@ -6,7 +6,7 @@ import Synchronization
 import Testing
 
 /// Data channels between AsyncRTC and a real aiortc (pinned, from PyPI), in both roles, over loopback UDP.
-@Suite(.enabled(if: PythonPeer.isAvailable), .serialized)
+@Suite(.enabled(if: PythonPeer.isAvailable), .serialized, .timeLimit(.minutes(3)))
 struct DataChannelInteropTests {
     static let configuration = RTCConfiguration(loopbackOnly: true)
     /// The same messages the peer script sends (TEST_MESSAGES in datachannel_peer.py).
@@ -37,7 +37,7 @@ struct DataChannelInteropTests {
     @Test func asyncRTCOffersAiortcAnswersAndEchoes() async throws {
         let port = Int.random(in: 20_000..<60_000)
         let out = URL(fileURLWithPath: NSTemporaryDirectory() + "asyncrtc-dc-\(UUID().uuidString).jsonl")
-        let signaling = TcpSocketSignaling(host: "127.0.0.1", port: port)
+        let signaling = TcpSocketSignaling(host: "127.0.0.1", port: port, acceptTimeout: .seconds(90))
         let peer = try PythonPeer("datachannel_peer.py", ["answer", "127.0.0.1", String(port), out.path])
 
         let pc = RTCPeerConnection(configuration: Self.configuration)
@@ -94,7 +94,7 @@ struct DataChannelInteropTests {
         let port = Int.random(in: 20_000..<60_000)
         let out = URL(fileURLWithPath: NSTemporaryDirectory() + "asyncrtc-dc-\(UUID().uuidString).jsonl")
         let peer = try PythonPeer("datachannel_peer.py", ["offer", "127.0.0.1", String(port), out.path])
-        let signaling = TcpSocketSignaling(host: "127.0.0.1", port: port)
+        let signaling = TcpSocketSignaling(host: "127.0.0.1", port: port, acceptTimeout: .seconds(90))
 
         let pc = RTCPeerConnection(configuration: Self.configuration)
         let inbox = Inbox()

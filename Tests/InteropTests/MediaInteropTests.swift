@@ -7,7 +7,7 @@ import Testing
 
 /// Audio and video between AsyncRTC and a real aiortc (pinned, from PyPI), both roles, over loopback UDP.
 /// What is checked is the decoded signal: the tone's frequency and the video frames' size and count.
-@Suite(.enabled(if: PythonPeer.isAvailable), .serialized)
+@Suite(.enabled(if: PythonPeer.isAvailable), .serialized, .timeLimit(.minutes(3)))
 struct MediaInteropTests {
     static let configuration = RTCConfiguration(loopbackOnly: true)
 
@@ -29,7 +29,7 @@ struct MediaInteropTests {
         let videoCodec = "VP8"
         let port = Int.random(in: 20_000..<60_000)
         let out = URL(fileURLWithPath: NSTemporaryDirectory() + "asyncrtc-media-\(UUID().uuidString).jsonl")
-        let signaling = TcpSocketSignaling(host: "127.0.0.1", port: port)
+        let signaling = TcpSocketSignaling(host: "127.0.0.1", port: port, acceptTimeout: .seconds(90))
         let peer = try PythonPeer("media_peer.py", ["answer", "127.0.0.1", String(port), out.path])
 
         let pc = RTCPeerConnection(configuration: Self.configuration)
@@ -85,7 +85,7 @@ struct MediaInteropTests {
         let videoCodec = "VP8"
         let port = Int.random(in: 20_000..<60_000)
         let out = URL(fileURLWithPath: NSTemporaryDirectory() + "asyncrtc-media-\(UUID().uuidString).jsonl")
-        let signaling = TcpSocketSignaling(host: "127.0.0.1", port: port)
+        let signaling = TcpSocketSignaling(host: "127.0.0.1", port: port, acceptTimeout: .seconds(90))
         let peer = try PythonPeer("media_peer.py", ["offer", "127.0.0.1", String(port), out.path, videoCodec])
 
         let pc = RTCPeerConnection(configuration: Self.configuration)

@@ -6,7 +6,7 @@ import Testing
 
 /// AsyncRTC's ORTC objects against aiortc's (pinned, from PyPI), built by hand on both sides, over loopback UDP.
 /// Parameters travel as JSON lines over the peer script's stdin and stdout (Peers/ortc_peer.py).
-@Suite(.enabled(if: PythonPeer.isAvailable), .serialized)
+@Suite(.enabled(if: PythonPeer.isAvailable), .serialized, .timeLimit(.minutes(3)))
 struct ORTCInteropTests {
     /// The messages we send on our channel; the peer echoes them.
     static let testMessages: [RTCDataChannelMessage] = [

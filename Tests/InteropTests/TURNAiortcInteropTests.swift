@@ -10,7 +10,7 @@ import Testing
 
 /// AsyncRTC, relay-only, and a real aiortc (configured with the same TURN server) through coturn on loopback,
 /// with the Swift side reaching coturn over UDP and over TCP.
-@Suite(.enabled(if: PythonPeer.isAvailable && TURNServerProcess.isAvailable), .serialized)
+@Suite(.enabled(if: PythonPeer.isAvailable && TURNServerProcess.isAvailable), .serialized, .timeLimit(.minutes(3)))
 struct TURNAiortcInteropTests {
     /// The same messages the peer script sends (TEST_MESSAGES in turn_peer.py).
     static let testMessages: [RTCDataChannelMessage] = [
@@ -69,7 +69,7 @@ struct TURNAiortcInteropTests {
         defer { turn.stop() }
         let port = Int.random(in: 20_000..<60_000)
         let out = URL(fileURLWithPath: NSTemporaryDirectory() + "asyncrtc-turn-\(UUID().uuidString).jsonl")
-        let signaling = TcpSocketSignaling(host: "127.0.0.1", port: port)
+        let signaling = TcpSocketSignaling(host: "127.0.0.1", port: port, acceptTimeout: .seconds(90))
         let peer = try PythonPeer("turn_peer.py", Self.peerArguments("answer", port, out, turn, transport))
 
         let pc = RTCPeerConnection(configuration: Self.configuration(turn, transport))
@@ -122,7 +122,7 @@ struct TURNAiortcInteropTests {
         let port = Int.random(in: 20_000..<60_000)
         let out = URL(fileURLWithPath: NSTemporaryDirectory() + "asyncrtc-turn-\(UUID().uuidString).jsonl")
         let peer = try PythonPeer("turn_peer.py", Self.peerArguments("offer", port, out, turn, transport))
-        let signaling = TcpSocketSignaling(host: "127.0.0.1", port: port)
+        let signaling = TcpSocketSignaling(host: "127.0.0.1", port: port, acceptTimeout: .seconds(90))
 
         let pc = RTCPeerConnection(configuration: Self.configuration(turn, transport))
         let inbox = Inbox()
