@@ -1,4 +1,5 @@
 @testable import AsyncRTC
+import AsyncRTCTesting
 import Foundation
 import NIOCore
 import Synchronization
@@ -37,8 +38,7 @@ import Testing
     }
 
     static func waitUntil(_ seconds: Double = 20, _ condition: () -> Bool) async throws {
-        let deadline = ContinuousClock.now + .milliseconds(Int(seconds * 1000))
-        while !condition() && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(10)) }
+        try await AsyncRTCTesting.waitUntil(seconds, condition)
     }
 
     /// Records what a handler is called with.

@@ -10,8 +10,7 @@ import Testing
     static let configuration = RTCConfiguration(loopbackOnly: true)
 
     static func waitUntil(_ seconds: Double = 20, _ condition: () -> Bool) async throws {
-        let deadline = ContinuousClock.now + .milliseconds(Int(seconds * 1000))
-        while !condition() && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(10)) }
+        try await AsyncRTCTesting.waitUntil(seconds, condition)
     }
 
     /// The remote tracks a connection announced through onTrack.

@@ -1,4 +1,5 @@
 import AsyncRTC
+import AsyncRTCTesting
 import AsyncRTCContrib
 import Foundation
 import RTCCrypto
@@ -23,15 +24,10 @@ struct DataChannelInteropTests {
         return (kind, bytes.count, Digest.hash(.sha256, bytes).map { String(format: "%02x", $0) }.joined())
     }
 
-    final class Inbox: Sendable {
-        let messages = Mutex<[RTCDataChannelMessage]>([])
-        func add(_ m: RTCDataChannelMessage) { messages.withLock { $0.append(m) } }
-        var count: Int { messages.withLock { $0.count } }
-    }
+    typealias Inbox = MessageInbox
 
     static func waitUntil(_ seconds: Double = 30, _ condition: () -> Bool) async throws {
-        let deadline = ContinuousClock.now + .milliseconds(Int(seconds * 1000))
-        while !condition() && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
+        try await AsyncRTCTesting.waitUntil(seconds, condition)
     }
 
     @Test func asyncRTCOffersAiortcAnswersAndEchoes() async throws {

@@ -17,8 +17,7 @@ struct MediaInteropTests {
     }
 
     static func waitUntil(_ seconds: Double = 30, _ condition: () -> Bool) async throws {
-        let deadline = ContinuousClock.now + .milliseconds(Int(seconds * 1000))
-        while !condition() && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
+        try await AsyncRTCTesting.waitUntil(seconds, condition)
     }
 
     /// Swift offers a 440 Hz tone with one audio codec and a moving VP8 pattern (640x480 with Opus); aiortc decodes,

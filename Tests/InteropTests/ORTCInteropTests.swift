@@ -1,4 +1,5 @@
 import AsyncRTC
+import AsyncRTCTesting
 import Foundation
 import RTCCrypto
 import Synchronization
@@ -28,15 +29,10 @@ struct ORTCInteropTests {
          "sha256": object["sha256"] as? String ?? "?"]
     }
 
-    final class Inbox: Sendable {
-        let messages = Mutex<[RTCDataChannelMessage]>([])
-        func add(_ m: RTCDataChannelMessage) { messages.withLock { $0.append(m) } }
-        var count: Int { messages.withLock { $0.count } }
-    }
+    typealias Inbox = MessageInbox
 
     static func waitUntil(_ seconds: Double = 30, _ condition: () -> Bool) async throws {
-        let deadline = ContinuousClock.now + .milliseconds(Int(seconds * 1000))
-        while !condition() && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
+        try await AsyncRTCTesting.waitUntil(seconds, condition)
     }
 
     /// The aiortc peer process, with JSON lines in both directions. Used by one test task only.
