@@ -1,4 +1,4 @@
-import AsyncRTC
+@testable import AsyncRTC
 import Foundation
 import NIOCore
 import NIOPosix
@@ -76,6 +76,15 @@ import Testing
         #expect(newUfrags.0 != nil && newUfrags.0 != oldUfrags.0, "the offer carries a new ice-ufrag")
         #expect(newUfrags.1 != nil && newUfrags.1 != oldUfrags.1, "the answerer restarted too")
         #expect(Self.ufrag(answerer.remoteDescription!.sdp) == newUfrags.0)
+
+        // Both agents run the new generation with the new credentials (not merely new lines in the SDP).
+        for pc in [offerer, answerer] {
+            let ice = try #require(pc.state.withLock { $0.transport }?.ice)
+            #expect(await ice.generation == 1)
+            #expect(await ice.hasPendingRestart == false)
+        }
+        #expect(await offerer.state.withLock { $0.transport }?.ice.localCredentials.usernameFragment == newUfrags.0)
+        #expect(await offerer.state.withLock { $0.transport }?.ice.remoteCredentials?.usernameFragment == newUfrags.1)
 
         try await sender.value
         try await Self.waitUntil(30) { received.bytes.withLock { $0.count } >= total }
