@@ -22,10 +22,18 @@ extension RTCPeerConnection {
     }
 
     /// Restarts ICE when a remote description (an offer or the answer to our restart) brings credentials other
-    /// than the ones ICE runs with; does nothing before ICE started or when they are unchanged.
-    func restartIceIfNeeded(_ remote: RemoteDescriptionInfo) async {
+    /// than the ones ICE runs with; does nothing before ICE started or when they are unchanged. An answer that
+    /// keeps the old credentials declines our restart: the new credentials we offered are dropped.
+    func restartIceIfNeeded(_ remote: RemoteDescriptionInfo, isAnswer: Bool) async {
         guard let transport = state.withLock({ $0.started ? $0.transport : nil }),
-              let current = await transport.ice.remoteCredentials, current != remote.credentials else { return }
+              let current = await transport.ice.remoteCredentials else { return }
+        guard current != remote.credentials else {
+            if isAnswer, let offer = state.withLock({ $0.localDescription }),
+               let offered = try? Self.parse(offer.sdp).credentials.usernameFragment {
+                transport.ice.cancelRestart(offeredFragment: offered)
+            }
+            return
+        }
         configuration.logger?.debug("ICE restart", metadata: ["rtc.ice.ufrag": "\(remote.credentials.usernameFragment)"])
         transport.ice.restart(remoteCredentials: remote.credentials)
         for candidate in remote.candidates { transport.ice.addRemoteCandidate(candidate) }

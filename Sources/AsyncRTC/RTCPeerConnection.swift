@@ -204,7 +204,8 @@ public final class RTCPeerConnection: Sendable {
             applyRemoteSections(parsed.description, isOffer: description.type == .offer)
             emitSignalingState()
             if description.type == .answer { try finishNegotiation() }
-            await restartIceIfNeeded(parsed)  // new ice-ufrag/pwd: ICE restart (RTCPeerConnection+Restart.swift)
+            // New ice-ufrag/pwd: ICE restart (RTCPeerConnection+Restart.swift).
+            await restartIceIfNeeded(parsed, isAnswer: description.type == .answer)
             try await startIfReady()
         }
     }

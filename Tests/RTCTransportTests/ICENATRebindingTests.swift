@@ -156,8 +156,10 @@ import Testing
                 try? await Task.sleep(for: .milliseconds(10))
             }
         }
-        try await Task.sleep(for: .milliseconds(300))
-        #expect(pump.received.withLock { $0[0].count > 10 && $0[1].count > 10 })
+        for _ in 0..<500 where !pump.received.withLock({ $0[0].count > 10 && $0[1].count > 10 }) {
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        try #require(pump.received.withLock { $0[0].count > 10 && $0[1].count > 10 }, "no traffic before the rebinding")
 
         var rebinding = ImpairmentProfile()
         rebinding.sourcePortShift = 1000

@@ -15,6 +15,15 @@ extension ICEEndpoint {
         }
     }
 
+    /// Forgets the credentials ``prepareRestart()`` made if they are the ones with ufrag `offeredFragment`: the
+    /// peer answered that restart offer with its old credentials (it did not restart, as aiortc does not), so
+    /// ICE carries on with the current generation. A restart prepared after that offer is kept.
+    public func cancelRestart(offeredFragment: String) {
+        eventLoop.execute { [core] in
+            if core.value.pendingCredentials?.usernameFragment == offeredFragment { core.value.pendingCredentials = nil }
+        }
+    }
+
     /// Whether ``prepareRestart()`` made credentials that no restart has used yet.
     public var hasPendingRestart: Bool { get async { (try? await onLoop { $0.pendingCredentials != nil }) ?? false } }
 
