@@ -81,6 +81,21 @@ import Testing
         #expect(net.agents[1].selectedPair?.remote == selected.remote && net.agents[1].state == .connected)
     }
 
+    @Test func idleButLiveSelectedPairIsNotReplacedByAnotherWorkingPath() throws {
+        // A owns a second address that B has never seen; an authentic check of A's arrives from it, and B's check
+        // back succeeds. The selected pair is idle (consent only) but alive: it must stay.
+        var net = try connected()
+        let selected = try #require(net.agents[1].selectedPair)
+        let second = STUNAddress("10.0.0.1:1500")!
+        net.addresses[0].append(second)
+        net.apply(1, net.agents[1].receiveSTUN(try authenticCheck(net, useCandidate: false), socket: 0, from: second,
+                                               now: net.now))
+        net.run(for: .seconds(40))
+        #expect(net.agents[1].pairs.first { $0.remote.address == second }?.state == .succeeded)
+        #expect(net.agents[1].selectedPair?.remote == selected.remote && net.agents[1].state == .connected)
+        #expect(net.spins == 0)
+    }
+
     @Test func replayedAuthenticCheckFromASpoofedAddressDoesNotMoveTheSelectedPair() throws {
         // Someone replays (or spoofs the source of) a genuine check of A's, even with USE-CANDIDATE: B answers and
         // checks the new address back, but no authenticated answer ever comes from there, so nothing moves.

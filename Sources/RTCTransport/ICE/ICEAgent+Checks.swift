@@ -180,7 +180,7 @@ extension ICEAgent {
         } else if role == .controlled && pairs[index].nominated {
             select(index, now: now)
         } else {
-            followRebinding(to: index, now: now)
+            evaluateRebinding(now: now)
         }
     }
 

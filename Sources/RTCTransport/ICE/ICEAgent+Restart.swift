@@ -54,17 +54,42 @@ extension ICEAgent {
     /// NAT rebinding: the peer's address changed under a selected pair (RFC 8445 §7.3.1.3 learns it as
     /// peer-reflexive; RFC 7675 §5.1 keeps consent per 5-tuple).
     ///
-    /// The selected pair moves to pair `index` only when all of this holds: the pair's remote address was learnt
-    /// from an authenticated check that arrived after the selection; our own check on the pair has just
-    /// succeeded with an authenticated response (we are talking to the peer, not to whoever spoofs its address);
-    /// the pair shares the selected pair's socket; and the selected pair has heard nothing since the new
-    /// address first appeared. Anything unauthenticated never gets here, so it never moves the selected pair.
-    mutating func followRebinding(to index: Int, now: NIODeadline) {
-        guard let selected = selectedPairIndex, index != selected, !restarting,
-              let learnt = learntAfterSelection[pairs[index].remote.address],
-              pairs[index].local.socket == pairs[selected].local.socket,
-              lastHeard.map({ $0 < learnt }) ?? true else { return }
-        pairs[index].nominated = true
-        select(index, now: now)
+    /// The selected pair moves to a pair only when all of this holds: the pair's remote address was learnt from
+    /// an authenticated check that arrived after the selection; our own check on the pair succeeded with an
+    /// authenticated response (we reach the peer there, not whoever spoofs its address); the pair shares the
+    /// selected pair's socket; the selected pair has heard nothing since the new address first appeared, and
+    /// nothing for ``Configuration/rebindingSilence`` (long enough for a liveness probe on a live path to be
+    /// answered, so an idle but working pair is never replaced). Anything unauthenticated never gets here.
+    /// Runs when a check succeeds and from the timer.
+    mutating func evaluateRebinding(now: NIODeadline) {
+        guard let selected = selectedPairIndex, !restarting, !learntAfterSelection.isEmpty else { return }
+        let socket = pairs[selected].local.socket
+        for (address, learnt) in learntAfterSelection.sorted(by: { $0.value > $1.value }) {
+            if let lastHeard, lastHeard >= learnt {
+                learntAfterSelection[address] = nil  // the old path spoke since: it is alive
+                continue
+            }
+            guard let index = pairs.firstIndex(where: { $0.local.socket == socket && $0.remote.address == address }),
+                  pairs[index].state != .failed else {
+                learntAfterSelection[address] = nil
+                continue
+            }
+            if pairs[index].state == .succeeded && now - (lastHeard ?? learnt) >= configuration.rebindingSilence {
+                pairs[index].nominated = true
+                select(index, now: now)
+                return
+            }
+        }
+    }
+
+    /// When ``evaluateRebinding(now:)`` may next switch pairs: a succeeded candidate waits for the silence.
+    var rebindingDeadline: NIODeadline? {
+        guard let selected = selectedPairIndex, !restarting, !learntAfterSelection.isEmpty else { return nil }
+        let socket = pairs[selected].local.socket
+        let ready = pairs.contains {
+            $0.state == .succeeded && $0.local.socket == socket && learntAfterSelection[$0.remote.address] != nil
+        }
+        guard ready, let heard = lastHeard ?? learntAfterSelection.values.min() else { return nil }
+        return heard + configuration.rebindingSilence
     }
 }

@@ -22,6 +22,7 @@ extension ICEAgent {
                 if state == .connected || state == .completed { deadlines.append(lastHeard + configuration.disconnectedTimeout) }
             }
             if let lastConsent { deadlines.append(lastConsent + configuration.consentTimeout) }
+            if let rebindingDeadline { deadlines.append(rebindingDeadline) }
         }
         return deadlines.min()
     }
@@ -37,6 +38,7 @@ extension ICEAgent {
         pacedCheck(now: now)
         nominateIfReady(now: now)
         consent(now: now)
+        evaluateRebinding(now: now)
         updateFailure(now: now)
         return takeActions()
     }

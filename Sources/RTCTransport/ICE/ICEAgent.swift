@@ -52,6 +52,10 @@ public struct ICEAgent: Sendable {
         /// Consent expires this long after the last authenticated response (RFC 7675 §5.1: 30 s): the agent
         /// fails and sends nothing more.
         public var consentTimeout: TimeAmount = .seconds(30)
+        /// NAT rebinding: the selected pair must have heard nothing this long before an authenticated
+        /// peer-reflexive pair on its socket replaces it (ICEAgent+Restart.swift). Longer than
+        /// ``livenessProbeAfter`` plus a round trip, so that a live but idle pair answers its probe first.
+        public var rebindingSilence: TimeAmount = .milliseconds(3500)
 
         public init() {}
     }
