@@ -102,6 +102,34 @@ import Testing
         await answerer.close()
     }
 
+    @Test func theOriginalAnswererCanRestartToo() async throws {
+        let offerer = RTCPeerConnection(configuration: Self.configuration)
+        let answerer = RTCPeerConnection(configuration: Self.configuration)
+        let remote = Mutex<RTCDataChannel?>(nil)
+        let inbox = Mutex<[RTCDataChannelMessage]>([])
+        answerer.onDataChannel = { channel in remote.withLock { $0 = channel } }
+        let channel = try offerer.createDataChannel("chat")
+        channel.onMessage = { message in inbox.withLock { $0.append(message) } }
+        try await Self.negotiate(offerer, answerer)
+        try await Self.waitUntil { channel.readyState == .open && remote.withLock { $0 } != nil }
+        let old = Self.ufrag(offerer.localDescription!.sdp)
+
+        answerer.restartIce()
+        try await Self.negotiate(answerer, offerer)
+        #expect(Self.ufrag(offerer.localDescription!.sdp) != old)
+        for pc in [offerer, answerer] {
+            let ice = try #require(pc.state.withLock { $0.transport }?.ice)
+            #expect(await ice.generation == 1)
+        }
+        try #require(remote.withLock { $0 }).send("after the restart")
+        try await Self.waitUntil { !inbox.withLock { $0 }.isEmpty }
+        #expect(inbox.withLock { $0 } == [.text("after the restart")])
+        try await Self.waitUntil { offerer.iceConnectionState == .connected && answerer.iceConnectionState == .connected }
+        #expect(offerer.iceConnectionState == .connected && answerer.iceConnectionState == .connected)
+        await offerer.close()
+        await answerer.close()
+    }
+
     @Test func restartIceBeforeAnyNegotiationDoesNothing() async throws {
         let pc = RTCPeerConnection(configuration: Self.configuration)
         let fired = Mutex(0)
