@@ -212,6 +212,8 @@ public final class RTCPeerConnection: Sendable {
             applyRemoteSections(parsed.description, isOffer: description.type == .offer)
             emitSignalingState()
             if description.type == .answer { try finishNegotiation() }
+            // New ice-ufrag/pwd: ICE restart (RTCPeerConnection+Restart.swift).
+            await restartIceIfNeeded(parsed, isAnswer: description.type == .answer)
             try await startIfReady()
         }
     }
@@ -226,7 +228,11 @@ public final class RTCPeerConnection: Sendable {
                 transport.ice.endOfRemoteCandidates()
                 return
             }
-            if let remote = candidate.wireCandidate.flatMap(Self.remoteCandidate) { transport.ice.addRemoteCandidate(remote) }
+            // `.local` names are resolved in the background (MDNSResolver+PeerConnection.swift).
+            if let line = candidate.wireCandidate, !resolveMDNSCandidate(line, transport: transport),
+               let remote = Self.remoteCandidate(line) {
+                transport.ice.addRemoteCandidate(remote)
+            }
         }
     }
 
@@ -298,6 +304,7 @@ public final class RTCPeerConnection: Sendable {
         transport.start(remote: .init(credentials: parsed.credentials, candidates: parsed.candidates,
                                       endOfCandidates: parsed.endOfCandidates, fingerprints: parsed.fingerprints,
                                       dtlsRole: dtlsRole, sctp: sctp))
+        resolveMDNSCandidates(in: parsed.description, transport: transport)
         updateStates { $0.connectionState = .connecting }
     }
 
