@@ -178,7 +178,7 @@ import Testing
 
         var rebinding = ImpairmentProfile()
         rebinding.sourcePortShift = 1000
-        b.setImpairment(rebinding)
+        await b.setImpairment(rebinding)
         let cut = NIODeadline.now()
         let cutSeq = pump.nextSeq.withLock { $0 } + 2
         var resumedAt: NIODeadline?

@@ -18,11 +18,4 @@ extension ICEEndpoint {
             return true
         }.get()) ?? false
     }
-
-    /// Replaces the impairment profile of every socket (nil: none), e.g. to blackhole the path and restore it.
-    /// Datagrams already delayed by the old profile are still delivered.
-    public func setImpairment(_ profile: ImpairmentProfile?) async {
-        let sockets = (try? await eventLoop.submit { [core] in Array(core.value.sockets.values) }.get()) ?? []
-        for socket in sockets { socket.setImpairment(profile) }
-    }
 }

@@ -51,10 +51,12 @@ extension ICEEndpoint {
     /// peer's datagrams appear from port + shift, and this endpoint delivers what it sends to port + shift to the
     /// peer's real port (the NAT's new mapping) while the old port becomes unreachable (sent to port − shift, the
     /// old mapping is gone). ICE then has to find the peer at its new address on its own.
-    public func setImpairment(_ profile: ImpairmentProfile?) {
-        eventLoop.execute { [core] in
+    ///
+    /// Returns once the profile is in force; datagrams already delayed by the old profile are still delivered.
+    public func setImpairment(_ profile: ImpairmentProfile?) async {
+        _ = try? await eventLoop.submit { [core] in
             core.value.natPortShift = profile?.sourcePortShift ?? 0
             for socket in core.value.sockets.values { socket.setImpairment(profile) }
-        }
+        }.get()
     }
 }
