@@ -41,7 +41,7 @@ struct MediaRelayExample: AsyncParsableCommand {
         }
 
         let relay = MediaRelay()
-        let counters = (0..<subscribers).map { _ in Mutex(0) }
+        let counters = (0..<subscribers).map { _ in FrameCounter() }
         var pairs: [(RTCPeerConnection, RTCPeerConnection)] = []
         for index in 0..<subscribers {
             let sender = RTCPeerConnection(configuration: RTCConfiguration(loopbackOnly: true))
@@ -58,7 +58,7 @@ struct MediaRelayExample: AsyncParsableCommand {
                         if let video = track as? VideoStreamTrack { guard (try? await video.recv()) != nil else { return } }
                         else if let audio = track as? AudioStreamTrack { guard (try? await audio.recv()) != nil else { return } }
                         else { return }
-                        counter.withLock { $0 += 1 }
+                        counter.increment()
                     }
                 }
             }
@@ -72,13 +72,12 @@ struct MediaRelayExample: AsyncParsableCommand {
         let start = ContinuousClock.now
         while duration <= 0 || ContinuousClock.now - start < .seconds(duration) {
             try await Task.sleep(for: .seconds(1))
-            let counts = counters.map { $0.withLock { $0 } }
+            let counts = counters.map(\.value)
             print("[\((ContinuousClock.now - start).components.seconds) s] frames per subscriber: "
                   + counts.enumerated().map { "#\($0.offset + 1)=\($0.element)" }.joined(separator: " "))
-            fflush(stdout)
             if source.readyState == .ended { break }
         }
-        for (index, counter) in counters.enumerated() { print("subscriber \(index + 1): \(counter.withLock { $0 }) frames") }
+        for (index, counter) in counters.enumerated() { print("subscriber \(index + 1): \(counter.value) frames") }
         for (sender, viewer) in pairs {
             await sender.close()
             await viewer.close()
@@ -115,4 +114,11 @@ struct MediaRelayExample: AsyncParsableCommand {
         }
         return (pc, track, signaling)
     }
+}
+
+/// A frame count shared between a subscriber's reading task and the progress line.
+final class FrameCounter: Sendable {
+    private let count = Mutex(0)
+    func increment() { count.withLock { $0 += 1 } }
+    var value: Int { count.withLock { $0 } }
 }

@@ -105,9 +105,9 @@ struct VideostreamCLI: AsyncParsableCommand {
                 try? await Task.sleep(for: .seconds(1))
                 let (sent, received) = await Self.frameCounts(pc)
                 let seconds = (ContinuousClock.now - start).components.seconds
-                print("\r[\(seconds) s] \(pc.connectionState): sent \(sent) frames, received \(received) frames"
-                      + (recorder.map { ", recorded \($0.framesWritten)" } ?? ""), terminator: "")
-                fflush(stdout)
+                let line = "\r[\(seconds) s] \(pc.connectionState): sent \(sent) frames, received \(received) frames"
+                    + (recorder.map { ", recorded \($0.framesWritten)" } ?? "")
+                FileHandle.standardOutput.write(Data(line.utf8))  // unbuffered: the line updates in place
             }
         }
 
