@@ -211,9 +211,9 @@ import Testing
         try #require(M.run("ffmpeg", common + ["-f", "lavfi", "-i", "sine=frequency=440:duration=1:sample_rate=48000",
                                                "-c:a", "libopus", "-b:a", "64k", dir + "sine.ogg"]).status == 0)
         try #require(M.run("ffmpeg", common + ["-f", "lavfi", "-i", "testsrc=size=160x120:rate=30", "-frames:v", "30",
-                                               "-c:v", "libvpx", "-b:v", "500k", dir + "test.ivf"]).status == 0)
+                                               "-c:v", "libvpx", "-pix_fmt", "yuv420p", "-b:v", "500k", dir + "test.ivf"]).status == 0)
         try #require(M.run("ffmpeg", common + ["-f", "lavfi", "-i", "testsrc=size=160x120:rate=30", "-frames:v", "30",
-                                               "-c:v", "libvpx-vp9", "-b:v", "500k", dir + "test9.ivf"]).status == 0)
+                                               "-c:v", "libvpx-vp9", "-pix_fmt", "yuv420p", "-b:v", "500k", dir + "test9.ivf"]).status == 0)
         try #require(M.run("ffmpeg", common + ["-f", "lavfi", "-i", "testsrc=size=160x120:rate=30", "-frames:v", "30",
                                                "-pix_fmt", "yuv420p", dir + "test.y4m"]).status == 0)
 
@@ -232,7 +232,7 @@ import Testing
         // IVF VP8 / VP9 and Y4M: 30 pictures each.
         for name in ["test.ivf", "test9.ivf"] {
             let decoded = M.drain(try IVFPlaybackSource(path: dir + name, decode: true))
-            #expect(decoded.error == nil && decoded.items.count == 30, "\(name)")
+            #expect(decoded.error == nil && decoded.items.count == 30, "\(name): \(decoded.items.count) \(String(describing: decoded.error))")
             let encoded = M.drain(try IVFPlaybackSource(path: dir + name, decode: false)).items
             #expect(encoded.count == 30)
             if case .encoded(let first)? = encoded.first?.payload { #expect(first.isKeyframe, "\(name)") }
