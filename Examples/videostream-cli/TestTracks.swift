@@ -1,18 +1,24 @@
 import AsyncRTCContrib
 import Foundation
 
-/// Moving colour bars with a bouncing square, 640×480 at 30 fps: what the example sends without --play-from (aiortc's
-/// example sends a waving flag; anything that moves shows that video flows).
+/// Moving colour bars with a bouncing square at 30 fps (640×480 by default): what the example sends without
+/// --play-from (aiortc's example sends a waving flag; anything that moves shows that video flows).
 final class TestPatternTrack: VideoStreamTrack, @unchecked Sendable {
     // @unchecked: `index` is touched only by recv(), called by one consumer (the sender) at a time.
     private nonisolated(unsafe) var index = 0
-    static let width = 640, height = 480
+    let width: Int, height: Int
+
+    init(width: Int = 640, height: Int = 480) {
+        self.width = width
+        self.height = height
+        super.init()
+    }
     private static let bars: [(UInt8, UInt8, UInt8)] = [(235, 128, 128), (210, 16, 146), (170, 166, 16), (145, 54, 34),
                                                          (106, 202, 222), (81, 90, 240), (41, 240, 110), (16, 128, 128)]
 
     override func recv() async throws -> VideoFrame {
         let (pts, timeBase) = try await nextTimestamp()
-        let (w, h) = (Self.width, Self.height)
+        let (w, h) = (width, height)
         var frame = VideoFrame(width: w, height: h, format: .yuv420p)
         let shift = index * 4
         let chroma = (w / 2) * (h / 2)
@@ -30,7 +36,7 @@ final class TestPatternTrack: VideoStreamTrack, @unchecked Sendable {
                 }
             }
             // A white square bouncing left and right.
-            let side = 60
+            let side = min(60, h / 2)
             let span = w - side
             let phase = (index * 6) % (2 * span)
             let left = phase < span ? phase : 2 * span - phase

@@ -25,11 +25,24 @@ struct VideostreamCLI: AsyncParsableCommand {
     var recordTo: String?
     @Flag(help: "With --play-from: send the file's frames as they are (Opus, VP8, VP9), without re-encoding.")
     var noDecode = false
+    @Option(name: .customLong("pattern-size"), help: "Size of the test pattern sent without --play-from, WIDTHxHEIGHT.")
+    var patternSize = "640x480"
     @Option(help: "Stop after this many seconds of media (0 runs until the peer says bye).")
     var duration: Double = 0
     @OptionGroup var signalingOptions: SignalingOptions
 
+    func validate() throws {
+        guard Self.parseSize(patternSize) != nil else { throw ValidationError("--pattern-size must look like 640x480") }
+    }
+
+    static func parseSize(_ text: String) -> (Int, Int)? {
+        let parts = text.lowercased().split(separator: "x").compactMap { Int($0) }
+        guard parts.count == 2, (16...4096).contains(parts[0]), (16...4096).contains(parts[1]) else { return nil }
+        return (parts[0] & ~1, parts[1] & ~1)
+    }
+
     func run() async throws {
+        let (patternWidth, patternHeight) = Self.parseSize(patternSize) ?? (640, 480)
         var logger = Logger(label: "videostream-cli")
         logger.logLevel = signalingOptions.verbose ? .debug : .info
         var configuration = signalingOptions.configuration
@@ -48,10 +61,10 @@ struct VideostreamCLI: AsyncParsableCommand {
         let addTracks: @Sendable () throws -> Void = {
             if let player {
                 if let audio = player.audio { try pc.addTrack(audio) }
-                if let video = player.video { try pc.addTrack(video) } else { try pc.addTrack(TestPatternTrack()) }
+                if let video = player.video { try pc.addTrack(video) } else { try pc.addTrack(TestPatternTrack(width: patternWidth, height: patternHeight)) }
             } else {
                 try pc.addTrack(ToneTrack())
-                try pc.addTrack(TestPatternTrack())
+                try pc.addTrack(TestPatternTrack(width: patternWidth, height: patternHeight))
             }
         }
 

@@ -2,12 +2,14 @@
 
 usage: videostream_peer.py offer|answer PORT RECORD_FILE SECONDS
 Sends a moving test pattern (320x240, 30 fps) and records the video it receives with
-aiortc.contrib.media.MediaRecorder to RECORD_FILE (e.g. .ivf); audio it receives goes to a MediaBlackhole. Once
+aiortc.contrib.media.MediaRecorder to RECORD_FILE (.webm: aiortc records VP8 only into WebM; it would pick
+H.264 for IVF, which the IVF muxer refuses); audio it receives goes to a MediaBlackhole. Once
 connected it runs for SECONDS, then stops the recorder, says bye and prints "recorded".
 Signaling is aiortc's TcpSocketSignaling on 127.0.0.1:PORT; host candidates are limited to 127.0.0.1.
 """
 import asyncio
 import sys
+import traceback
 
 from av import VideoFrame
 from aiortc import RTCPeerConnection, RTCSessionDescription, VideoStreamTrack
@@ -69,6 +71,13 @@ async def run(role, port, record, seconds):
         await connect_with_retry(signaling)
 
     async def consume():
+        try:
+            await consume_messages()
+        except Exception:
+            traceback.print_exc()
+            raise
+
+    async def consume_messages():
         started = False
         while True:
             obj = await signaling.receive()
