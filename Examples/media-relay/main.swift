@@ -42,12 +42,16 @@ struct MediaRelayExample: AsyncParsableCommand {
 
         let relay = MediaRelay()
         let counters = (0..<subscribers).map { _ in FrameCounter() }
+        // Connect every subscriber first (a send-only transceiver without a track), then hand each its copy of the
+        // source at the same moment: all start at the same key frame, none gets a backlog in a burst.
         var pairs: [(RTCPeerConnection, RTCPeerConnection)] = []
+        var senders: [RTCRtpSender] = []
         for index in 0..<subscribers {
             let sender = RTCPeerConnection(configuration: RTCConfiguration(loopbackOnly: true))
             let viewer = RTCPeerConnection(configuration: RTCConfiguration(loopbackOnly: true))
-            let transceiver = try sender.addTransceiver(relay.subscribe(source), direction: .sendonly)
+            let transceiver = try sender.addTransceiver(kind: source.kind, direction: .sendonly)
             if let codec = (source as? any EncodedFrameSource)?.codecMimeType {
+                // Forwarding cannot change the codec: offer only the source's.
                 let preferred = RTCRtpSender.getCapabilities(source.kind).codecs.filter { $0.mimeType.lowercased() == codec.lowercased() }
                 if !preferred.isEmpty { try transceiver.setCodecPreferences(preferred) }
             }
@@ -67,7 +71,15 @@ struct MediaRelayExample: AsyncParsableCommand {
             try await viewer.setLocalDescription()
             if let answer = viewer.localDescription { try await sender.setRemoteDescription(answer) }
             pairs.append((sender, viewer))
+            senders.append(transceiver.sender)
         }
+        let deadline = ContinuousClock.now + .seconds(10)
+        while pairs.contains(where: { $0.0.connectionState != .connected }) && ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        print("\(pairs.filter { $0.0.connectionState == .connected }.count) of \(subscribers) subscribers connected")
+        let copies = (0..<subscribers).map { _ in relay.subscribe(source) }
+        for (sender, copy) in zip(senders, copies) { try await sender.replaceTrack(copy) }
 
         let start = ContinuousClock.now
         while duration <= 0 || ContinuousClock.now - start < .seconds(duration) {

@@ -68,8 +68,11 @@ import Testing
             let encoded = try #require(subscriber as? RemoteEncodedTrack)
             #expect(encoded.codecMimeType == "video/VP8")
         }
+        // Each subscriber after the first joins a running relay and asks for a key frame; a subscriber's own
+        // request reaches the source too.
+        #expect(keyframeRequests.withLock { $0 } == 19)
         (subscribers[3] as? any EncodedFrameSource)?.requestKeyframe()
-        #expect(keyframeRequests.withLock { $0 } == 1)
+        #expect(keyframeRequests.withLock { $0 } == 20)
         let feeder = Task {
             for i in 0..<150 {
                 source.push(EncodedFrame(data: [UInt8(i & 0xFF), 1, 2], timestamp: UInt32(i * 3000), isKeyframe: i == 0, duration: 3000))
@@ -90,6 +93,23 @@ import Testing
         }
         await feeder.value
         for stamps in received { #expect(stamps == (0..<150).map { UInt32($0 * 3000) }) }
+    }
+
+    @Test func lateEncodedSubscriberStartsAtAKeyframe() async throws {
+        let relay = MediaRelay()
+        let source = RemoteEncodedTrack(kind: .video, codecMimeType: "video/VP8", capacity: 1000)
+        let early = try #require(relay.subscribe(source) as? any EncodedFrameSource)
+        func frame(_ i: Int) -> EncodedFrame {
+            EncodedFrame(data: [UInt8(i)], timestamp: UInt32(i * 3000), isKeyframe: i % 10 == 0, duration: 3000)
+        }
+        for i in 0..<5 { source.push(frame(i)) }
+        for i in 0..<5 { #expect(try await early.recvEncoded().timestamp == UInt32(i * 3000)) }
+        let late = try #require(relay.subscribe(source) as? any EncodedFrameSource)
+        for i in 5..<15 { source.push(frame(i)) }
+        source.finish()
+        var stamps: [UInt32] = []
+        do { while true { stamps.append(try await late.recvEncoded().timestamp) } } catch is MediaStreamError {}
+        #expect(stamps == (10..<15).map { UInt32($0 * 3000) }, "the late subscriber starts at frame 10, the next key frame")
     }
 
     @Test func unbufferedSubscriberKeepsOnlyTheLatest() async throws {

@@ -15,13 +15,22 @@ public import AsyncRTC
 /// for pc in viewers { try pc.addTrack(relay.subscribe(source)) }
 /// ```
 ///
+/// An encoded subscriber starts at a key frame (frames before it would not decode); one that joins a running
+/// video stream asks the source for a key frame.
+///
 /// When the source ends, every subscriber ends after the frames it has buffered. A stopped subscriber is dropped;
 /// when none is left the relay stops reading the source (it does not stop the source itself).
 public final class MediaRelay: Sendable {
     /// One source and its subscribers; touched only under the relay's lock.
     private struct Proxy {
-        var subscribers: [MediaStreamTrack] = []
+        var subscribers: [Subscriber] = []
         var task: Task<Void, Never>?
+    }
+
+    private struct Subscriber {
+        var track: MediaStreamTrack
+        /// An encoded subscriber starts at a key frame: a decoder cannot use what comes before.
+        var waitingForKeyframe: Bool
     }
 
     private let proxies = Mutex<[ObjectIdentifier: Proxy]>([:])
@@ -53,12 +62,17 @@ public final class MediaRelay: Sendable {
             return subscriber
         }
         let key = ObjectIdentifier(track)
-        proxies.withLock { proxies in
+        let encodedSource = track as? any EncodedFrameSource
+        let joinsRunning = proxies.withLock { proxies in
             var proxy = proxies[key] ?? Proxy()
-            proxy.subscribers.append(subscriber)
+            let running = proxy.task != nil
+            proxy.subscribers.append(Subscriber(track: subscriber, waitingForKeyframe: encodedSource != nil))
             if proxy.task == nil { proxy.task = Task { [weak self] in await self?.run(track) } }
             proxies[key] = proxy
+            return running
         }
+        // Joining a stream in progress: ask for a key frame rather than wait for the next scheduled one.
+        if joinsRunning && track.kind == .video { encodedSource?.requestKeyframe() }
         return subscriber
     }
 
@@ -70,15 +84,24 @@ public final class MediaRelay: Sendable {
             // Drop stopped subscribers; with none left, forget the source (atomically with subscribe()).
             let live: [MediaStreamTrack] = proxies.withLock { proxies in
                 guard var proxy = proxies[key] else { return [] }
-                proxy.subscribers.removeAll { $0.readyState != .live }
+                proxy.subscribers.removeAll { $0.track.readyState != .live }
                 if proxy.subscribers.isEmpty { proxies[key] = nil } else { proxies[key] = proxy }
-                return proxy.subscribers
+                return proxy.subscribers.map(\.track)
             }
             guard !live.isEmpty else { return }
             do {
                 if let encoded = source as? any EncodedFrameSource {
                     let frame = try await encoded.recvEncoded()
-                    for case let subscriber as RemoteEncodedTrack in live {
+                    // Subscribers still waiting for a key frame skip the frames before it.
+                    let ready: [MediaStreamTrack] = proxies.withLock { proxies in
+                        guard var proxy = proxies[key] else { return [] }
+                        for index in proxy.subscribers.indices where frame.isKeyframe {
+                            proxy.subscribers[index].waitingForKeyframe = false
+                        }
+                        proxies[key] = proxy
+                        return proxy.subscribers.filter { !$0.waitingForKeyframe }.map(\.track)
+                    }
+                    for case let subscriber as RemoteEncodedTrack in ready {
                         if subscriber.codecMimeType.isEmpty { subscriber.codecMimeType = encoded.codecMimeType }
                         subscriber.push(frame)
                     }
@@ -96,7 +119,7 @@ public final class MediaRelay: Sendable {
             }
         }
         let remaining = proxies.withLock { $0.removeValue(forKey: key)?.subscribers ?? [] }
-        for subscriber in remaining { Self.finish(subscriber) }
+        for subscriber in remaining { Self.finish(subscriber.track) }
     }
 
     private static func finish(_ track: MediaStreamTrack) {
