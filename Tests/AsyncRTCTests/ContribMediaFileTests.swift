@@ -44,6 +44,27 @@ import Testing
         try writer.close()
     }
 
+    /// Writers that were never closed (the process died): Ogg is readable up to its last flushed page, IVF and
+    /// Y4M up to their last frame — by our readers and by ffprobe.
+    @Test func unclosedRecordingsAreReadable() throws {
+        let ogg = M.temporaryPath("ogg"), ivf = M.temporaryPath("ivf"), y4m = M.temporaryPath("y4m")
+        defer { for p in [ogg, ivf, y4m] { try? FileManager.default.removeItem(atPath: p) } }
+        let oggWriter = OggRecordingSink(path: ogg)
+        for index in 0..<50 { try oggWriter.write(audio: M.toneFrame(440, index: index)) }
+        let ivfWriter = IVFRecordingSink(path: ivf)
+        for index in 0..<20 { try ivfWriter.write(video: M.picture(index: index)) }
+        let y4mWriter = try Y4MWriter(path: y4m)
+        for index in 0..<7 { try y4mWriter.write(M.picture(index: index)) }
+
+        let packets = M.drain(try OpusPlaybackSource(path: ogg, decode: false)).items.count
+        #expect(packets >= 40 && packets < 50, "\(packets) packets on flushed pages")
+        #expect(M.drain(try IVFPlaybackSource(path: ivf, decode: true)).items.count == 20)
+        #expect(M.drain(try Y4MPlaybackSource(path: y4m)).items.count == 7)
+        #expect(try M.probe(ogg).frames == packets)
+        #expect(try M.probe(ivf).frames == 20)
+        withExtendedLifetime((oggWriter, ivfWriter, y4mWriter)) {}
+    }
+
     // MARK: Ogg Opus
 
     @Test func oggPageRoundTripAndCRC() throws {
