@@ -221,6 +221,36 @@ import Testing
         await answerer.close()
     }
 
+    /// An Ogg Opus file played with `decode: false`: its packets are sent as they are and decode to the tone.
+    @Test func oggSentWithoutDecodingKeepsItsTone() async throws {
+        let path = M.temporaryPath("ogg")
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        _ = try ContribMediaFileTests.writeOgg(path, seconds: 3)
+        let player = try MediaPlayer(file: path, decode: false)
+        let audio = try #require(player.audio as? PlayerEncodedTrack)
+        #expect(audio.codecMimeType == "audio/opus")
+        let offerer = RTCPeerConnection(configuration: RTCConfiguration(loopbackOnly: true))
+        let answerer = RTCPeerConnection(configuration: RTCConfiguration(loopbackOnly: true))
+        let remote = Box<MediaStreamTrack>()
+        answerer.onTrack = { track, _, _ in remote.set(track) }
+        try offerer.addTrack(audio)
+        try await Self.negotiate(offerer, answerer)
+        let track = try #require(remote.get as? AudioStreamTrack)
+        var samples: [Int16] = []
+        var rate = 48_000
+        for _ in 0..<100 {
+            let frame = try await track.recv()
+            rate = frame.sampleRate
+            samples += M.firstChannel(frame)
+        }
+        let body = Array(samples.dropFirst(rate / 2))
+        #expect(M.power(body, rate: rate, frequency: 440) > 100 * M.power(body, rate: rate, frequency: 1000))
+        let outbound = await offerer.getStats().stats(of: RTCOutboundRtpStreamStats.self)
+        #expect((outbound.first?.framesEncoded ?? 0) >= 90, "packets forwarded as they are")
+        await offerer.close()
+        await answerer.close()
+    }
+
     static func framesDecoded(_ pc: RTCPeerConnection) async throws -> Int {
         let inbound = await pc.getStats().stats(of: RTCInboundRtpStreamStats.self)
         return inbound.first { $0.kind == "video" }.map { Int($0.framesDecoded) } ?? 0
