@@ -299,7 +299,17 @@ import Testing
             #expect(throws: MediaFileError.self) { try MediaPlayer(file: path) }
             try? FileManager.default.removeItem(atPath: path)
         }
-        // A 24-bit WAV and a 4:4:4 Y4M are unsupported, not malformed.
+        // Headers announcing huge records over a few bytes: nothing is allocated for bytes that are not there.
+        let huge = M.temporaryPath("y4m")
+        try M.write(Array("YUV4MPEG2 W16384 H16384 F30:1\nFRAME\n".utf8) + [1, 2, 3], huge)
+        #expect(throws: MediaFileError(.truncated, "")) { try MediaPlayer(file: huge) }
+        let hugeIVF = M.temporaryPath("ivf")
+        try M.write(IVFHeader(fourCC: "VP80", width: 64, height: 64, timeBase: VIDEO_TIME_BASE).serialized()
+                    + [0xFF, 0xFF, 0xFF, 0x01] + [UInt8](repeating: 0, count: 20), hugeIVF)
+        #expect(throws: MediaFileError(.truncated, "")) { try MediaPlayer(file: hugeIVF) }
+        try? FileManager.default.removeItem(atPath: huge)
+        try? FileManager.default.removeItem(atPath: hugeIVF)
+        // A 24-bit WAV is unsupported, not malformed (the 4:4:4 Y4M case is in y4mRoundTripAndFFprobe).
         let wav = M.temporaryPath("wav")
         var header = Array("RIFF".utf8) + [0, 0, 0, 0] + Array("WAVEfmt ".utf8) + [16, 0, 0, 0, 1, 0, 1, 0]
         header += [0x80, 0xBB, 0, 0, 0, 0, 0, 0, 3, 0, 24, 0] + Array("data".utf8) + [0, 0, 0, 0]

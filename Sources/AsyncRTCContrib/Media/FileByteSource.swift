@@ -2,9 +2,15 @@ import Foundation
 
 /// Sequential reads from a file for the container readers: `read(_:)` returns fewer bytes than asked only at the
 /// end of the file, so a reader tells a clean end (0 bytes) from a truncated record (some).
+///
+/// A read never allocates more than what is left of the file (its size when opened): a hostile length field (a
+/// Y4M header announcing 16384×16384 pictures, a huge IVF frame size) cannot make a reader allocate for bytes that
+/// are not there.
 final class FileByteSource {
     private let handle: FileHandle
     let path: String
+    /// The file's size when opened.
+    let size: UInt64
     /// Bytes read so far.
     private(set) var offset: UInt64 = 0
 
@@ -17,12 +23,15 @@ final class FileByteSource {
         }
         self.handle = handle
         self.path = path
+        let attributes = try? FileManager.default.attributesOfItem(atPath: path)
+        self.size = (attributes?[.size] as? NSNumber)?.uint64Value ?? UInt64(Int.max)
     }
 
     deinit { try? handle.close() }
 
     /// Up to `count` bytes; fewer only at the end of the file.
     func read(_ count: Int) throws(MediaFileError) -> [UInt8] {
+        let count = min(count, Int(clamping: size > offset ? size - offset : 0))
         guard count > 0 else { return [] }
         var result: [UInt8] = []
         while result.count < count {
@@ -48,10 +57,10 @@ final class FileByteSource {
         return bytes
     }
 
-    /// Skips `count` bytes (reading them: files are small and this stays simple).
+    /// Skips `count` bytes (at most to the end of the file).
     func skip(_ count: UInt64) throws(MediaFileError) -> Bool {
         do {
-            let target = offset + count
+            let target = min(size, offset &+ min(count, size))
             try handle.seek(toOffset: target)
             offset = target
             return true
