@@ -261,6 +261,11 @@ import Testing
         }
         let y4m = M.drain(try Y4MPlaybackSource(path: dir + "test.y4m")).items
         #expect(y4m.count == 30)
+        // VP9 profile 1 (4:4:4): readable as encoded frames, refused with a clear error when decoding.
+        try #require(M.run("ffmpeg", common + ["-f", "lavfi", "-i", "testsrc=size=160x120:rate=30", "-frames:v", "10",
+                                               "-c:v", "libvpx-vp9", "-pix_fmt", "yuv444p", dir + "test444.ivf"]).status == 0)
+        #expect(throws: MediaFileError(.unsupported, "")) { try MediaPlayer(file: dir + "test444.ivf") }
+        #expect(try MediaPlayer(file: dir + "test444.ivf", decode: false).video is PlayerEncodedTrack)
 
         // Through MediaPlayer, paced to real time: the video file lasts about a second.
         let player = try MediaPlayer(file: dir + "test.ivf")

@@ -36,7 +36,7 @@ public struct OggPage: Sendable, Hashable {
     /// The size of the fixed part of the header.
     static let headerSize = 27
 
-    /// Parses one page from the front of `bytes`, returning it and the bytes it used.
+    /// Parses one page from the front of `bytes` (bytes after the page are ignored).
     /// - Throws: `.malformed` (no capture pattern, unknown version, CRC mismatch) or `.truncated`.
     public init(parsing bytes: [UInt8]) throws(MediaFileError) {
         guard bytes.count >= Self.headerSize else { throw MediaFileError(.truncated, "Ogg page header cut short") }

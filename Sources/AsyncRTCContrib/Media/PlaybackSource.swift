@@ -114,6 +114,8 @@ final class IVFPlaybackSource: PlaybackSource {
     private var firstPTS: Int64?
     private var lastTime = 0.0
     private var failures = 0
+    private var pictures = 0
+    private var lastDecodeError: (any Error)?
     var kind: MediaKind { .video }
     var encodedCodec: (mimeType: String, clockRate: Int)? { decoder == nil ? (mimeType, VIDEO_CLOCK_RATE) : nil }
 
@@ -151,16 +153,23 @@ final class IVFPlaybackSource: PlaybackSource {
                                          duration: UInt32(duration * Double(VIDEO_CLOCK_RATE)))
                 return PlaybackItem(payload: .encoded(frame), time: time, duration: nominalInterval)
             }
-            guard let pictures = try? decoder.decode(data) else {
+            let decoded: [VideoFrame]
+            do { decoded = try decoder.decode(data) } catch {
                 failures += 1
+                lastDecodeError = error
                 if failures >= Self.maximumDecodeFailures {
-                    throw MediaFileError(.malformed, "\(mimeType) decoder rejected \(failures) frames in a row")
+                    throw MediaFileError(.malformed, "\(mimeType) decoder rejected \(failures) frames in a row: \(error)")
                 }
                 continue
             }
             failures = 0
-            guard let picture = pictures.last else { continue }
+            guard let picture = decoded.last else { continue }
+            pictures += 1
             return PlaybackItem(payload: .video(picture), time: time, duration: nominalInterval)
+        }
+        // A short file none of whose frames decode (e.g. VP9 profile 1, 4:4:4, which the I420 path refuses).
+        if pictures == 0, let lastDecodeError {
+            throw MediaFileError(.unsupported, "\(reader.header.fourCC) frames the decoder cannot decode: \(lastDecodeError)")
         }
         return nil
     }
@@ -169,6 +178,8 @@ final class IVFPlaybackSource: PlaybackSource {
         try reader.rewind()
         firstPTS = nil
         lastTime = 0
+        pictures = 0
+        lastDecodeError = nil
     }
 
     /// Whether a frame is a key frame: VP8's frame tag bit 0 is 0 (RFC 6386 §9.1); VP9's uncompressed header
