@@ -34,15 +34,15 @@ struct VideostreamInteropTests {
 
         let peer = try PythonPeer("videostream_peer.py", [aiortcRole, String(port), theirs, "8"])
         let (status, output) = try await ExampleInteropTests.run(
-            "videostream-cli", [swiftRole, "--record-to", ours, "--pattern-size", "320x240", "--duration", "40", "--signaling", "tcp-socket",
+            "videostream-cli", [swiftRole, "--record-to", ours, "--pattern-size", "160x120", "--duration", "40", "--signaling", "tcp-socket",
                                 "--signaling-port", String(port), "--loopback"], timeout: .seconds(90))
         try await peer.wait(timeout: .seconds(90))
         #expect(status == 0, "\(output)")
         #expect(output.contains("Receiving video"), "\(output)")
 
         // Thresholds: 1 s of 30 fps in 8 s. aiortc encodes its recording (libvpx, in its event loop) on the thread
-        // that also encodes what it sends, so on a loaded machine both run well below 30 fps; we send 320x240 to
-        // keep that cost down.
+        // that also encodes what it sends, so on a loaded machine both run well below 30 fps; we send a small picture to
+        // keep that cost down (160x120).
         // What aiortc sent, recorded by our MediaRecorder.
         let swiftFile = try Self.probe(ours)
         #expect(swiftFile.codec == "vp8" && swiftFile.frames > 30, "our recording: \(swiftFile) — \(output.suffix(800))")
