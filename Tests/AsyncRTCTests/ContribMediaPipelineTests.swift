@@ -129,6 +129,9 @@ import Testing
         await hole.start()
         for _ in 0..<200 where hole.framesDropped < 30 { try await Task.sleep(for: .milliseconds(10)) }
         #expect(hole.framesDropped == 30)
+        hole.addTrack(CountingTrack(count: 5))  // added while running: consumed at once
+        for _ in 0..<200 where hole.framesDropped < 35 { try await Task.sleep(for: .milliseconds(10)) }
+        #expect(hole.framesDropped == 35)
         await hole.stop()
     }
 

@@ -7,6 +7,7 @@ public final class MediaBlackhole: Sendable {
     private struct State {
         var tracks: [MediaStreamTrack] = []
         var tasks: [Task<Void, Never>] = []
+        var started = false
         var framesDropped = 0
     }
 
@@ -18,7 +19,7 @@ public final class MediaBlackhole: Sendable {
     public func addTrack(_ track: MediaStreamTrack) {
         let running = state.withLock { state in
             state.tracks.append(track)
-            return !state.tasks.isEmpty
+            return state.started
         }
         if running { consume(track) }
     }
@@ -28,7 +29,11 @@ public final class MediaBlackhole: Sendable {
 
     /// Starts reading every track added.
     public func start() async {
-        let tracks = state.withLock { $0.tasks.isEmpty ? $0.tracks : [] }
+        let tracks: [MediaStreamTrack] = state.withLock { state in
+            guard !state.started else { return [] }
+            state.started = true
+            return state.tracks
+        }
         for track in tracks { consume(track) }
     }
 
@@ -50,7 +55,10 @@ public final class MediaBlackhole: Sendable {
     /// Stops reading (the tracks are not stopped).
     public func stop() async {
         let tasks = state.withLock { state in
-            defer { state.tasks = [] }
+            defer {
+                state.tasks = []
+                state.started = false
+            }
             return state.tasks
         }
         for task in tasks { task.cancel() }
