@@ -4,7 +4,7 @@
 # Fails with a message naming what is missing when it cannot install it.
 #   ./build-deps.sh          the libraries the package builds against
 #   ./build-deps.sh --test   also what the test suite runs: Python 3 with venv (for the pinned aiortc peer) and
-#                            coturn (a real TURN server for the TURN tests)
+#                            coturn (a real TURN server for the TURN tests), ffmpeg and opus-tools (media-file tests)
 set -euo pipefail
 
 WITH_TEST_TOOLS=0
@@ -34,6 +34,11 @@ Linux)
     # coturn: the real TURN/STUN server the TURN interop tests start on loopback.
     if [ $WITH_TEST_TOOLS -eq 1 ] && ! command -v turnserver >/dev/null 2>&1; then
         APT_PACKAGES+=(coturn)
+    fi
+    # ffmpeg (ffprobe) and opus-tools (opusinfo): the media-file tests check what we write with them and play what
+    # ffmpeg writes.
+    if [ $WITH_TEST_TOOLS -eq 1 ]; then
+        APT_PACKAGES+=(ffmpeg opus-tools)
     fi
     missing=()
     for p in "${APT_PACKAGES[@]}"; do
