@@ -58,7 +58,7 @@ var targets: [Target] = [
     .executableTarget(name: "media-relay", dependencies: ["ExampleSupport", "AsyncRTCContrib", argumentParser],
                      path: "Examples/media-relay"),
     .executableTarget(name: "bench-setup", dependencies: ["AsyncRTC"], path: "Benchmarks/Sources/bench-setup"),
-    .executableTarget(name: "rtc-demo", dependencies: ["AsyncRTC", "AsyncRTCTesting"],
+    .executableTarget(name: "rtc-demo", dependencies: ["AsyncRTC", "AsyncRTCContrib", "AsyncRTCTesting"],
                      path: "Examples/rtc-demo"),
 
     .testTarget(name: "RTCWireTests", dependencies: ["RTCWire", "RTCCrypto", "FuzzSupport"],

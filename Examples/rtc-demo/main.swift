@@ -1,10 +1,12 @@
 // rtc-demo — the README's first command: two RTCPeerConnections in one process over real UDP on loopback, each
 // sending a tone (Opus), a moving pattern (VP8) and data-channel pings to the other, with a live view of the
 // stats; optionally through the impairment layer (`--loss 10%`) so NACK/RTX and the jitter buffers have work.
-// At the end it checks what arrived (the tone's frequency, the frame size, every ping answered).
+// At the end it checks what arrived (the tone's frequency, the frame size, every ping answered) and leaves what
+// Bob received in received.wav and received.ivf (under .build/rtc-demo unless --out says otherwise).
 //
 //   swift run rtc-demo [--loss 10%] [--seconds 10] [--width 640 --height 480] [--codec VP8|VP9]
 import AsyncRTC
+import AsyncRTCContrib
 import AsyncRTCTesting
 import Foundation
 import Synchronization
@@ -16,6 +18,7 @@ struct Options {
     var height = 480
     var codec = "VP8"
     var verbose = false
+    var out = ".build/rtc-demo"
 
     init(_ arguments: [String]) throws {
         var rest = arguments[...]
@@ -43,10 +46,12 @@ struct Options {
             case "--codec":
                 codec = try value(flag).uppercased()
                 guard codec == "VP8" || codec == "VP9" else { throw DemoError("--codec is VP8 or VP9") }
+            case "--out":
+                out = try value(flag)
             case "--verbose":
                 verbose = true
             case "-h", "--help":
-                print("usage: rtc-demo [--loss PERCENT] [--seconds N] [--width W --height H] [--codec VP8|VP9] [--verbose]")
+                print("usage: rtc-demo [--loss PERCENT] [--seconds N] [--width W --height H] [--codec VP8|VP9] [--out DIR] [--verbose]")
                 exit(0)
             default:
                 throw DemoError("unknown option \(flag)")
@@ -106,8 +111,22 @@ func main() async throws {
     let alice = RTCPeerConnection(configuration: configuration)
     let bob = RTCPeerConnection(configuration: configuration)
     let atAlice = Received(), atBob = Received()
+    // Bob also records what he receives: the audio decoded into a WAV file, the video as it came (VP8/VP9 frames
+    // straight into IVF, no re-encoding).
+    try FileManager.default.createDirectory(atPath: options.out, withIntermediateDirectories: true)
+    let wavPath = options.out + "/received.wav", ivfPath = options.out + "/received.ivf"
+    let audioRecorder = try MediaRecorder(file: wavPath), videoRecorder = try MediaRecorder(file: ivfPath)
+    let relay = MediaRelay()  // one received audio track, two consumers: the checks and the recorder
     alice.onTrack = { track, _, _ in consume(track, into: atAlice) }
-    bob.onTrack = { track, _, _ in consume(track, into: atBob) }
+    bob.onTrack = { track, receiver, _ in
+        if track.kind == .audio {
+            consume(relay.subscribe(track), into: atBob)
+            audioRecorder.addTrack(relay.subscribe(track))
+        } else {
+            consume(track, into: atBob)
+            videoRecorder.addTrack(receiver.makeEncodedTrack())
+        }
+    }
 
     // Alice sends 440 Hz and the pattern at the chosen size; Bob answers with 660 Hz and a quarter-size pattern.
     try alice.addTrack(SineTrack(frequency: 440))
@@ -137,6 +156,8 @@ func main() async throws {
         try await Task.sleep(for: .milliseconds(10))
     }
     print(String(format: "connected in %.0f ms (ICE, DTLS 1.2, SRTP, SCTP on one 5-tuple)\n", Date().timeIntervalSince(start) * 1000))
+    try await audioRecorder.start()
+    try await videoRecorder.start()
 
     let live = isatty(STDOUT_FILENO) != 0
     var previous: [String: Int] = [:]
@@ -210,6 +231,12 @@ func main() async throws {
     let retransmitted = report.stats(of: RTCInboundRtpStreamStats.self).reduce(0) { $0 + $1.retransmittedPacketsReceived }
     if options.loss > 0 { print("  (\(retransmitted) packets repaired by retransmission at Bob)") }
 
+    await audioRecorder.stop()
+    await videoRecorder.stop()
+    check(audioRecorder.lastError == nil && audioRecorder.framesWritten > 0 && videoRecorder.lastError == nil &&
+          videoRecorder.framesWritten > 0,
+          "Bob recorded \(audioRecorder.framesWritten) audio frames to \(wavPath) and \(videoRecorder.framesWritten) " +
+          "video frames to \(ivfPath)")
     await alice.close()
     await bob.close()
     print(failed == 0 ? "\nall checks passed" : "\n\(failed) check(s) failed")

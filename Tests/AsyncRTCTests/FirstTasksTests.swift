@@ -1,4 +1,5 @@
 @_spi(Testing) @testable import AsyncRTC
+import AsyncRTCContrib
 import AsyncRTCTesting
 import Foundation
 import Testing
@@ -8,6 +9,41 @@ import Testing
 @Suite(.serialized) struct FirstTasksTests {
     static let configuration = RTCConfiguration(loopbackOnly: true)
     typealias Media = PeerConnectionMediaTests
+
+    /// Receive a remote audio track and save it to WAV.
+    @Test func receiveARemoteAudioTrackAndSaveItToWAV() async throws {
+        let pc = RTCPeerConnection(configuration: Self.configuration)
+        let peer = RTCPeerConnection(configuration: Self.configuration)
+        try peer.addTrack(SineTrack(frequency: 440))
+        let path = NSTemporaryDirectory() + "asyncrtc-received-\(UUID().uuidString).wav"
+        defer { try? FileManager.default.removeItem(atPath: path) }
+
+        // — the application's lines —
+        let recorder = try MediaRecorder(file: path)
+        pc.onTrack = { track, _, _ in recorder.addTrack(track) }
+        try pc.addTransceiver(kind: .audio, direction: .recvonly)
+        try await Media.negotiate(pc, peer)
+        try await recorder.start()
+        try await Media.waitUntil(30) { recorder.framesWritten >= 100 }  // two seconds of audio
+        await recorder.stop()
+        // —
+
+        #expect(recorder.lastError == nil)
+        let player = try MediaPlayer(file: path)
+        let track = try #require(player.audio as? AudioStreamTrack)
+        var samples: [Int16] = []
+        var rate = 48_000
+        for n in 0..<90 {
+            guard let frame = try? await track.recv() else { break }
+            rate = frame.sampleRate
+            if n >= 40 { samples += SignalAnalysis.firstChannel(frame) }  // after start-up
+        }
+        player.stop()
+        let peak = SignalAnalysis.peakFrequency(samples, sampleRate: rate)
+        #expect(abs(peak - 440) <= 2, "the WAV file holds the 440 Hz tone (peak at \(peak) Hz)")
+        await pc.close()
+        await peer.close()
+    }
 
     /// Transmit audio, swap the source with replaceTrack, read packetsSent/bytesSent and the supported codecs.
     @Test func transmitAudioSwapTheSourceAndReadTheCounters() async throws {
@@ -47,11 +83,11 @@ import Testing
         // — the application's lines —
         var adapted = false
         var roundTripTime: Double?
-        for _ in 0..<300 where !adapted {
+        for _ in 0..<300 where !adapted || roundTripTime == nil {
             try await Task.sleep(for: .milliseconds(100))
             guard let remote = await pc.getStats().stats(of: RTCRemoteInboundRtpStreamStats.self).first else { continue }
-            roundTripTime = remote.roundTripTime
-            if remote.fractionLost > 0.05 {
+            roundTripTime = remote.roundTripTime ?? roundTripTime
+            if remote.fractionLost > 0.05 && !adapted {
                 var parameters = sender.getParameters()
                 parameters.encodings[0].maxBitrate = 200_000
                 parameters.encodings[0].maxFramerate = 15
