@@ -246,6 +246,8 @@ extension RTCPeerConnection {
                 midExtensionID: answer.extensions.first { $0.uri == RTPExtensionURI.mid }?.id,
                 absSendTimeExtensionID: answer.extensions.first { $0.uri == RTPExtensionURI.absSendTime }?.id,
                 audioLevelExtensionID: answer.extensions.first { $0.uri == RTPExtensionURI.audioLevel }?.id,
+                transportSequenceExtensionID: answer.extensions.first { $0.uri == RTPExtensionURI.transportWideCC }?.id,
+                transportSequence: { [engine] in engine.nextTransportSequence() },
                 cname: cname, sends: direction.sends)
             transceiver.sender.state.withLock { $0.pendingLink = link }
         }

@@ -244,6 +244,7 @@ public final class RTCPeerConnection: Sendable {
             return state.transport
         }
         hub.closeAll()
+        engine.sendGoodbye()
         engine.close()
         for transceiver in getTransceivers() {
             await transceiver.sender.stop()

@@ -159,8 +159,14 @@ extension RTCRtpSender {
         if let id = link.audioLevelExtensionID, let audioLevel {
             elements.append(.init(id: id, data: ByteBuffer(bytes: [audioLevel])))
         }
-        let headerExtension = elements.isEmpty ? nil : try? RTPHeaderExtension(elements: elements)
+        let shared = elements
         for (index, payload) in payloads.enumerated() {
+            var elements = shared
+            if let id = link.transportSequenceExtensionID, let next = link.transportSequence {
+                let sequence = next()
+                elements.append(.init(id: id, data: ByteBuffer(bytes: [UInt8(sequence >> 8), UInt8(truncatingIfNeeded: sequence)])))
+            }
+            let headerExtension = elements.isEmpty ? nil : try? RTPHeaderExtension(elements: elements)
             let (sequence, rtpTimestamp) = state.withLock { state in
                 defer { state.sequence &+= 1 }
                 return (state.sequence, state.timestampOffset &+ timestamp)
