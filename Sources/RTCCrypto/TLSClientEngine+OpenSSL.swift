@@ -76,8 +76,12 @@ public final class TLSClientEngine {
                     throw OpenSSLErrorQueue.error(.invalidArgument, "'\(serverName)' is not an IP address OpenSSL accepts")
                 }
             } else {
-                guard SSL_ctrl(ssl, SSL_CTRL_SET_TLSEXT_HOSTNAME, Int(TLSEXT_NAMETYPE_host_name),
-                               UnsafeMutableRawPointer(mutating: serverName)) == 1 else {
+                // SSL_set_tlsext_host_name is a macro over SSL_ctrl; OpenSSL copies the name.
+                let sni = serverName.withCString { name in
+                    SSL_ctrl(ssl, SSL_CTRL_SET_TLSEXT_HOSTNAME, Int(TLSEXT_NAMETYPE_host_name),
+                             UnsafeMutableRawPointer(mutating: name))
+                }
+                guard sni == 1 else {
                     throw OpenSSLErrorQueue.error(.invalidArgument, "cannot send '\(serverName)' as SNI")
                 }
                 if verification != .disabled, SSL_set1_host(ssl, serverName) != 1 {

@@ -177,17 +177,17 @@ struct TLSClientEngineTests {
         let server = try OpenSSLTestServer()
         let connection = try TestTCPConnection(port: server.port)
         let engine = try TLSClientEngine(serverName: "turn.example.org", verification: .caFile(server.certificatePath))
-        let error = #expect(throws: CryptoError(.certificateRejected)) { try connection.handshake(engine) }
+        let error = #expect(throws: CryptoError(.certificateRejected, "")) { try connection.handshake(engine) }
         #expect(error?.reason.contains("hostname mismatch") == true, "\(String(describing: error))")
         #expect(engine.state == .failed)
-        #expect(throws: CryptoError(.invalidState)) { _ = try engine.send([1, 2, 3]) }
+        #expect(throws: CryptoError(.invalidState, "")) { _ = try engine.send([1, 2, 3]) }
     }
 
     @Test func aWrongIPAddressIsRejected() throws {
         let server = try OpenSSLTestServer()
         let connection = try TestTCPConnection(port: server.port)
         let engine = try TLSClientEngine(serverName: "127.0.0.2", verification: .caFile(server.certificatePath))
-        #expect(throws: CryptoError(.certificateRejected)) { try connection.handshake(engine) }
+        #expect(throws: CryptoError(.certificateRejected, "")) { try connection.handshake(engine) }
     }
 
     @Test func aSelfSignedCertificateIsNotInTheSystemTrustStore() throws {
@@ -195,7 +195,7 @@ struct TLSClientEngineTests {
         let connection = try TestTCPConnection(port: server.port)
         let engine = try TLSClientEngine(serverName: "localhost")
         #expect(engine.verification == .systemTrustStore)
-        let error = #expect(throws: CryptoError(.certificateRejected)) { try connection.handshake(engine) }
+        let error = #expect(throws: CryptoError(.certificateRejected, "")) { try connection.handshake(engine) }
         #expect(error?.reason.contains("self-signed") == true, "\(String(describing: error))")
     }
 
@@ -206,7 +206,7 @@ struct TLSClientEngineTests {
         let connection = try TestTCPConnection(port: server.port)
         let engine = try TLSClientEngine(serverName: "localhost",
                                          verification: .caFile(other.appendingPathComponent("cert.pem").path))
-        #expect(throws: CryptoError(.certificateRejected)) { try connection.handshake(engine) }
+        #expect(throws: CryptoError(.certificateRejected, "")) { try connection.handshake(engine) }
     }
 
     @Test func disabledVerificationAcceptsAnyone() throws {
@@ -218,11 +218,11 @@ struct TLSClientEngineTests {
     }
 
     @Test func badArgumentsThrowBeforeAnyConnection() {
-        #expect(throws: CryptoError(.invalidArgument)) {
+        #expect(throws: CryptoError(.invalidArgument, "")) {
             _ = try TLSClientEngine(serverName: "localhost", verification: .caFile("/nonexistent/ca.pem"))
         }
-        #expect(throws: CryptoError(.invalidArgument)) { _ = try TLSClientEngine(serverName: nil) }
-        #expect(throws: CryptoError(.invalidState)) {
+        #expect(throws: CryptoError(.invalidArgument, "")) { _ = try TLSClientEngine(serverName: nil) }
+        #expect(throws: CryptoError(.invalidState, "")) {
             _ = try TLSClientEngine(serverName: "localhost").send([1])
         }
     }
@@ -230,7 +230,7 @@ struct TLSClientEngineTests {
     @Test func garbageFromTheServerFailsTheHandshake() throws {
         let engine = try TLSClientEngine(serverName: "localhost", verification: .disabled)
         _ = try engine.start()
-        #expect(throws: CryptoError(.handshakeFailed)) { _ = try engine.receive(Array("HTTP/1.1 400 Bad\r\n\r\n".utf8)) }
+        #expect(throws: CryptoError(.handshakeFailed, "")) { _ = try engine.receive(Array("HTTP/1.1 400 Bad\r\n\r\n".utf8)) }
         #expect(engine.state == .failed)
     }
 }

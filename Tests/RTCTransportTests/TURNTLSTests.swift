@@ -181,7 +181,7 @@ struct TURNTLSTests {
         ]
         for (name, verification) in cases {
             let started = ContinuousClock.now
-            let error = await #expect(throws: CryptoError(.certificateRejected)) {
+            let error = await #expect(throws: CryptoError(.certificateRejected, "")) {
                 _ = try await TURNClient.connect(server: coturn.tlsServer, username: Coturn.username,
                                                  password: Coturn.password, on: loop,
                                                  options: tlsOptions(name: name, verification: verification)) { _, _ in }
@@ -197,7 +197,7 @@ struct TURNTLSTests {
         let started = ContinuousClock.now
         var options = tlsOptions(verification: .disabled)
         options.connectTimeout = .milliseconds(500)
-        await #expect(throws: TURNError(.timedOut)) {
+        await #expect(throws: TURNError(.timedOut, "")) {
             _ = try await TURNClient.connect(server: mute.localAddress!, username: "u", password: "p", on: loop,
                                              options: options) { _, _ in }
         }

@@ -1,15 +1,16 @@
 import NIOCore
 import RTCCrypto
+import Synchronization
 
 /// Carries a ``TLSClientEngine`` from ``TURNClient/connect(server:username:password:on:options:onData:)`` into the
 /// channel initializer, once.
 ///
 /// `@unchecked Sendable`: the engine is created before the bootstrap runs the initializer and taken exactly once,
-/// by the initializer on the channel's event loop (the bootstrap's submit orders the two); `lock` guards the
-/// hand-over anyway, and after it only that loop touches the engine.
+/// by the initializer on the channel's event loop (the bootstrap's submit orders the two); `taken` makes sure it
+/// is handed over only once, and after it only that loop touches the engine.
 final class TLSEngineBox: @unchecked Sendable {
-    private let lock = NIOLock()
-    private var engine: TLSClientEngine?
+    private let engine: TLSClientEngine
+    private let taken = Mutex(false)
 
     init(_ engine: TLSClientEngine) {
         self.engine = engine
@@ -17,11 +18,12 @@ final class TLSEngineBox: @unchecked Sendable {
 
     /// The engine; throws if a second channel asks for it (a bootstrap retrying on another address).
     func take() throws -> TLSClientEngine {
-        try lock.withLock {
-            guard let engine else { throw TURNError(.closed, "the TLS engine was already used") }
-            self.engine = nil
-            return engine
+        let first = taken.withLock { taken in
+            defer { taken = true }
+            return !taken
         }
+        guard first else { throw TURNError(.closed, "the TLS engine was already used") }
+        return engine
     }
 }
 
