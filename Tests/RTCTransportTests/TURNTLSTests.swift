@@ -223,6 +223,9 @@ struct TURNTLSTests {
         #expect(tls.priority < udp.priority)
         #expect(tls.foundation != udp.foundation)
         #expect(ICEServer.turns(host: "h", username: "u", password: "p").port == 5349)
+        #expect(ICEServer(kind: .turn, host: "h", transport: .tls).port == 5349)
+        #expect(ICEServer(kind: .turn, host: "h", transport: .tcp).port == 3478)
+        #expect(ICEServer.turns(host: "h", username: "u", password: "p").tlsVerification == .systemTrustStore)
         await endpoint.close()
     }
 
