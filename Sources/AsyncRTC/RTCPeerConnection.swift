@@ -262,7 +262,9 @@ public final class RTCPeerConnection: Sendable {
         options.includeLoopback = configuration.includeLoopbackCandidates
         options.loopbackOnly = configuration.loopbackOnly
         // --- STUN/TURN servers and the relay-only policy (W3C iceServers, iceTransportPolicy) ---
-        for server in configuration.iceServers { options.servers += try server.transportServers() }
+        for server in configuration.iceServers {
+            options.servers += try server.transportServers(caFile: configuration.iceServerCAFile)
+        }
         options.transportPolicy = configuration.iceTransportPolicy == .relay ? .relay : .all
         // --- end STUN/TURN ---
         let certificate: DTLSCertificate

@@ -68,7 +68,8 @@ import Testing
         let cases: [(RTCIceServer, RTCError.Code)] = [
             (RTCIceServer(urls: ["stun:bad host"]), .syntax),
             (RTCIceServer(urls: ["turn:127.0.0.1:3478"]), .invalidAccess),  // no credentials
-            (RTCIceServer(urls: ["turns:127.0.0.1"], username: "u", credential: "p"), .notSupported),
+            (RTCIceServer(urls: ["turns:127.0.0.1?transport=udp"], username: "u", credential: "p"), .notSupported),
+            (RTCIceServer(urls: ["stuns:127.0.0.1"]), .notSupported),
         ]
         for (server, code) in cases {
             let pc = RTCPeerConnection(configuration: RTCConfiguration(iceServers: [server], loopbackOnly: true))
