@@ -87,4 +87,33 @@ import Testing
         await offerer.close()
         await answerer.close()
     }
+
+    @Test func withOnlyCCMFIRNegotiatedTheReceiverAsksWithFIR() async throws {
+        let offerer = RTCPeerConnection(configuration: Self.configuration)
+        let answerer = RTCPeerConnection(configuration: Self.configuration)
+        let video = Sink()
+        answerer.onTrack = { track, _, _ in video.drain(track) }
+        let sender = try offerer.addTrack(PatternTrack(width: 160, height: 120))
+        try await offerer.setLocalDescription(try await offerer.createOffer())
+        // The offer as a peer would write it that knows FIR but not PLI or NACK.
+        let offer = try #require(offerer.localDescription?.sdp)
+        let firOnly = offer.split(separator: "\r\n", omittingEmptySubsequences: false)
+            .filter { !($0.hasPrefix("a=rtcp-fb:") && $0.contains(" nack")) }.joined(separator: "\r\n")
+        try await answerer.setRemoteDescription(RTCSessionDescription(sdp: firOnly, type: .offer))
+        try await answerer.setLocalDescription(try await answerer.createAnswer())
+        try await offerer.setRemoteDescription(try #require(answerer.localDescription))
+        let answer = try #require(answerer.localDescription?.sdp)
+        #expect(answer.contains("ccm fir") && !answer.contains("nack pli"))
+        try await Media.waitUntil(30) { video.count >= 10 }
+        try await answerer.setImpairment("blackhole=1")
+        try await Task.sleep(for: .milliseconds(1500))
+        try await answerer.setImpairment(nil)
+        let after = video.count
+        try await Media.waitUntil(30) { video.count >= after + 20 }
+        let counters = sender.state.withLock { $0.counters }
+        #expect(counters.firCount > 0 && counters.pliCount == 0, "FIR, not PLI: \(counters.firCount) / \(counters.pliCount)")
+        #expect(video.count >= after + 20, "decoding resumed after the key frame")
+        await offerer.close()
+        await answerer.close()
+    }
 }
