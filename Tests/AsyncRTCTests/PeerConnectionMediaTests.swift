@@ -161,4 +161,36 @@ import Testing
         await offerer.close()
         await answerer.close()
     }
+
+    /// 640x480 at 30 fps for 10 s, VP8 and VP9: the receiver decodes ≥ 95 % of the frames sent, at the right size
+    /// and with the right content.
+    @Test(arguments: ["VP8", "VP9"])
+    func tenSecondsOf640x480DecodeAtLeast95Percent(codec: String) async throws {
+        let offerer = RTCPeerConnection(configuration: Self.configuration)
+        let answerer = RTCPeerConnection(configuration: Self.configuration)
+        let tracks = Tracks()
+        answerer.onTrack = { track, _, streams in tracks.add(track, streams) }
+        let pattern = PatternTrack(width: 640, height: 480)
+        let transceiver = try offerer.addTransceiver(pattern, direction: .sendonly)
+        try transceiver.setCodecPreferences(RTCRtpSender.getCapabilities(.video).codecs.filter { $0.name == codec })
+        try await Self.negotiate(offerer, answerer)
+        let video = try #require(tracks.first(.video) as? VideoStreamTrack)
+        let received = Mutex(0), wrong = Mutex(0)
+        let consumer = Task {
+            while let frame = try? await video.recv() {
+                received.withLock { $0 += 1 }
+                if frame.width != 640 || frame.height != 480 || pattern.identify(frame).error >= 12 { wrong.withLock { $0 += 1 } }
+            }
+        }
+        try await Task.sleep(for: .seconds(10))
+        let sender = transceiver.sender
+        let encoded = sender.state.withLock { $0.counters.framesEncoded }
+        try await Self.waitUntil(5) { received.withLock { $0 } >= encoded }  // the last frames in flight
+        let decoded = received.withLock { $0 }
+        #expect(encoded > 0 && Double(decoded) >= 0.95 * Double(encoded), "\(decoded) of \(encoded) frames decoded")
+        #expect(wrong.withLock { $0 } == 0, "every frame 640x480 and the pattern")
+        consumer.cancel()
+        await offerer.close()
+        await answerer.close()
+    }
 }

@@ -89,8 +89,8 @@ struct MediaInteropTests {
         #expect(Set(tracks) == ["audio", "video"])
     }
 
-    /// aiortc offers an 880 Hz tone and a VP8 pattern; Swift answers by echoing the remote tracks (and listens to
-    /// the tone through a relay); aiortc decodes what Swift re-encoded and reports frame counts, size and the peak.
+    /// aiortc offers an 880 Hz tone and a VP8 pattern; Swift answers by echoing the remote tracks and records the
+    /// tone to WAV (checked for its peak); aiortc decodes what Swift re-encoded and reports frame counts, size and peak.
     @Test func aiortcOffersAsyncRTCEchoes() async throws {
         let videoCodec = "VP8"
         let port = Int.random(in: 20_000..<60_000)
@@ -99,11 +99,19 @@ struct MediaInteropTests {
         let peer = try PythonPeer("media_peer.py", ["offer", "127.0.0.1", String(port), out.path, videoCodec])
 
         let pc = RTCPeerConnection(configuration: Self.configuration)
-        let heard = Tracks()
-        pc.onTrack = { track, receiver, _ in
-            // Echo what arrives; for audio, also keep the encoded frames to decode and check here.
-            _ = try? pc.addTrack(track)
-            if track.kind == .audio { heard.tracks.withLock { $0.append(receiver.makeEncodedTrack()) } }
+        // Echo what arrives, and record aiortc's audio to a WAV file on the way (through a relay: one source,
+        // two consumers).
+        let wav = NSTemporaryDirectory() + "asyncrtc-from-aiortc-\(UUID().uuidString).wav"
+        defer { try? FileManager.default.removeItem(atPath: wav) }
+        let recorder = try MediaRecorder(file: wav)
+        let relay = MediaRelay()
+        pc.onTrack = { track, _, _ in
+            if track.kind == .audio {
+                _ = try? pc.addTrack(relay.subscribe(track))
+                recorder.addTrack(relay.subscribe(track))
+            } else {
+                _ = try? pc.addTrack(track)
+            }
         }
         guard case .description(let offer)? = try await signaling.receive() else {
             Issue.record("expected aiortc's offer")
@@ -114,26 +122,31 @@ struct MediaInteropTests {
         try await signaling.send(.description(try #require(pc.localDescription)))
         #expect(pc.localDescription?.sdp.contains("\(videoCodec)/90000") == true)
 
-        // Swift hears aiortc's tone: decode a second of its Opus frames and find the peak.
-        let encoded = try #require(heard.first(.audio) as? RemoteEncodedTrack)
-        let decoder = try MediaCodecs.makeAudioDecoder(mimeType: "audio/opus")
-        var samples: [Int16] = []
-        var rate = 48_000
-        for n in 0..<100 {
-            let frame = try decoder.decode(try await encoded.recvEncoded().data)
-            rate = frame.sampleRate
-            if n >= 50 { samples += SignalAnalysis.firstChannel(frame) }
-        }
-        let heardPeak = SignalAnalysis.peakFrequency(samples, sampleRate: rate)
-        #expect(abs(heardPeak - 880) <= 2, "aiortc's tone peaks at \(heardPeak) Hz here")
+        try await recorder.start()
 
         guard case .bye? = try await signaling.receive() else {
             Issue.record("expected bye")
             return
         }
+        await recorder.stop()
         try await peer.wait()
         await signaling.close()
         await pc.close()
+
+        // Swift recorded aiortc's tone: the WAV's spectral peak is at 880 Hz.
+        #expect(recorder.lastError == nil && recorder.framesWritten >= 100)
+        let player = try MediaPlayer(file: wav)
+        let recorded = try #require(player.audio as? AudioStreamTrack)
+        var samples: [Int16] = []
+        var rate = 48_000
+        for n in 0..<100 {
+            guard let frame = try? await recorded.recv() else { break }
+            rate = frame.sampleRate
+            if n >= 50 { samples += SignalAnalysis.firstChannel(frame) }
+        }
+        player.stop()
+        let heardPeak = SignalAnalysis.peakFrequency(samples, sampleRate: rate)
+        #expect(abs(heardPeak - 880) <= 2, "the WAV Swift recorded peaks at \(heardPeak) Hz")
 
         let summary = try #require(try PythonPeer.jsonLines(out).first { $0["event"] as? String == "summary" })
         let audioFrames = summary["audioFrames"] as? Int ?? 0
