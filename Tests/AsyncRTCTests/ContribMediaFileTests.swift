@@ -284,7 +284,7 @@ import Testing
         } catch is MediaStreamError {}
         let elapsed = ContinuousClock.now - start
         #expect(count == 30)
-        #expect(elapsed > .milliseconds(900) && elapsed < .seconds(3), "\(elapsed)")
+        #expect(elapsed > .milliseconds(900) && elapsed < .seconds(30), "\(elapsed)")
         #expect(video.readyState == .ended)
     }
 

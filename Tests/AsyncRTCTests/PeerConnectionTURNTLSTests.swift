@@ -173,7 +173,7 @@ struct PeerConnectionTURNTLSTests {
         let pc = RTCPeerConnection(configuration: configuration(turn, trusted: false))
         let started = ContinuousClock.now
         let offer = try await pc.createOffer()
-        #expect(ContinuousClock.now - started < .seconds(6))
+        #expect(ContinuousClock.now - started < .seconds(30), "bounded by the TLS connect timeout, no hang")
         #expect(PeerConnectionTURNTests.candidateLines(offer.sdp).isEmpty, "\(offer.sdp)")
         await pc.close()
     }

