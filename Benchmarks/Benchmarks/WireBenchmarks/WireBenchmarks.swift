@@ -14,6 +14,18 @@ func fixture(_ path: String) -> [UInt8] {
     (try? [UInt8](Data(contentsOf: repositoryRoot.appendingPathComponent(path)))) ?? []
 }
 
+/// The bytes `write` produces.
+func wire(_ write: (inout ByteBuffer) throws(WireError) -> Void) -> ByteBuffer {
+    var buffer = ByteBuffer()
+    try! write(&buffer)
+    return buffer
+}
+
+func parsed(_ buffer: ByteBuffer) -> RTCPCompoundPacket {
+    var copy = buffer
+    return try! RTCPCompoundPacket(parsing: &copy)
+}
+
 let benchmarks: @Sendable () -> Void = {
     let time: BenchmarkThresholds = .init(relative: [.p50: 50, .p75: 75], absolute: [:])
     let allocations: BenchmarkThresholds = .init(relative: [.p50: 2, .p90: 5], absolute: [.p50: 0, .p90: 1])
@@ -32,8 +44,7 @@ let benchmarks: @Sendable () -> Void = {
         .username("f2Qx:9bKd"), .priority(1_853_817_087), .iceControlling(0x1234_5678_9ABC_DEF0), .useCandidate,
         .messageIntegrity([UInt8](repeating: 0x5A, count: 20)), .fingerprint(0xDEAD_BEEF),
     ])
-    var stunWire = ByteBuffer()
-    try! stun.write(to: &stunWire)
+    let stunWire = wire { try stun.write(to: &$0) }
 
     Benchmark("STUN parse (binding request, \(stunWire.readableBytes) B)") { benchmark in
         for _ in benchmark.scaledIterations {
@@ -54,8 +65,7 @@ let benchmarks: @Sendable () -> Void = {
     // RTP: a 1200-byte VP8-sized packet.
     let rtp = RTPPacket(marker: true, payloadType: 96, sequenceNumber: 4711, timestamp: 90_000, ssrc: 0x0102_0304,
                         payload: ByteBuffer(bytes: [UInt8](repeating: 0x42, count: 1188)))
-    var rtpWire = ByteBuffer()
-    try! rtp.write(to: &rtpWire)
+    let rtpWire = wire { try rtp.write(to: &$0) }
     Benchmark("RTP parse (1200 B)") { benchmark in
         for _ in benchmark.scaledIterations {
             var b = rtpWire
@@ -74,8 +84,7 @@ let benchmarks: @Sendable () -> Void = {
 
     // RTCP: aiortc's compound SR + SDES + BYE (from the fuzz corpus).
     let rtcpWire = ByteBuffer(bytes: fixture("Fuzz/Corpus/RTCP/aiortc-sr-sdes-bye"))
-    var rtcpCopy = rtcpWire
-    let rtcp = try! RTCPCompoundPacket(parsing: &rtcpCopy)
+    let rtcp = parsed(rtcpWire)
     Benchmark("RTCP parse (compound SR+SDES+BYE, \(rtcpWire.readableBytes) B)") { benchmark in
         for _ in benchmark.scaledIterations {
             var b = rtcpWire

@@ -22,7 +22,7 @@ let seconds = arguments.count > 2 ? Double(arguments[2]) ?? 20 : 20
 /// Process CPU time (user + system), in seconds.
 func cpuSeconds() -> Double {
     var usage = rusage()
-    getrusage(RUSAGE_SELF, &usage)
+    _ = getrusage(RUSAGE_SELF.rawValue, &usage)
     return Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) +
         Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
 }

@@ -4,7 +4,7 @@ import RTCCrypto
 /// libsrtp called directly, with the same policy SRTPSession builds: the baseline of benchmark scenario 5.
 /// One preallocated buffer, no checks, no Swift wrapper — what a C program would do.
 final class RawSRTP {
-    private var session: OpaquePointer?
+    private let session: OpaquePointer?
 
     init(profile: SRTPProtectionProfile, key: [UInt8], salt: [UInt8], outbound: Bool) {
         precondition(srtp_init() == srtp_err_status_ok)
@@ -23,11 +23,13 @@ final class RawSRTP {
         policy.ssrc.type = outbound ? ssrc_any_outbound : ssrc_any_inbound
         policy.window_size = 1024
         var keyAndSalt = key + salt
+        var created: OpaquePointer?
         let status = keyAndSalt.withUnsafeMutableBufferPointer { k in
             policy.key = k.baseAddress
-            return srtp_create(&session, &policy)
+            return srtp_create(&created, &policy)
         }
         precondition(status == srtp_err_status_ok)
+        session = created
     }
 
     deinit { srtp_dealloc(session) }

@@ -44,10 +44,15 @@ func median(_ values: [Double]) -> Double {
     return s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2
 }
 
+struct StandardError: TextOutputStream {
+    mutating func write(_ string: String) { FileHandle.standardError.write(Data(string.utf8)) }
+}
+nonisolated(unsafe) var standardError = StandardError()
+
 let base = template()
 let allocator = ByteBufferAllocator()
 
-struct Result { var rawProtect: [Double] = [], libProtect: [Double] = [], sendPath: [Double] = []
+struct Samples { var rawProtect: [Double] = [], libProtect: [Double] = [], sendPath: [Double] = []
                 var rawUnprotect: [Double] = [], libUnprotect: [Double] = [] }
 
 /// PeerTransport.sendRTP's shape: the packet arrives as a borrowed ByteBuffer and is made mutable locally.
@@ -60,7 +65,7 @@ struct Result { var rawProtect: [Double] = [], libProtect: [Double] = [], sendPa
 for profile in SRTPProtectionProfile.allCases {
     let key = (0..<profile.keyLength).map { UInt8($0 &+ 1) }
     let salt = (0..<profile.saltLength).map { UInt8($0 &+ 101) }
-    var result = Result()
+    var result = Samples()
     let raw = RawSRTP(profile: profile, key: key, salt: salt, outbound: true)
     let lib = try SRTPSession(profile: profile, masterKey: key, masterSalt: salt, direction: .outbound)
     let lib2 = try SRTPSession(profile: profile, masterKey: key, masterSalt: salt, direction: .outbound)
@@ -140,8 +145,3 @@ for profile in SRTPProtectionProfile.allCases {
     print("{\"profile\": \"\(profile.name)\", " + String(format: "\"raw_protect_pps\": %.0f, \"library_protect_pps\": %.0f, \"send_path_protect_pps\": %.0f, \"raw_unprotect_pps\": %.0f, \"library_unprotect_pps\": %.0f, \"protect_ratio\": %.3f, \"send_path_ratio\": %.3f, \"unprotect_ratio\": %.3f}",
                  rp, lp, sp, ru, lu, lp / rp, sp / rp, lu / ru))
 }
-
-struct StandardError: TextOutputStream {
-    mutating func write(_ string: String) { FileHandle.standardError.write(Data(string.utf8)) }
-}
-nonisolated(unsafe) var standardError = StandardError()
