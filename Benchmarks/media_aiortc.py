@@ -11,7 +11,7 @@ import resource
 import sys
 import time
 
-import numpy
+import struct
 from av import AudioFrame, VideoFrame
 from aiortc import RTCPeerConnection, RTCSessionDescription
 from aiortc.contrib.signaling import BYE, TcpSocketSignaling
@@ -35,9 +35,8 @@ class ToneTrack(AudioStreamTrack):
         super().__init__()
         self.frames = []
         for n in range(50):
-            t = numpy.arange(n * 960, (n + 1) * 960) / 48000
-            samples = (12000 * numpy.sin(2 * math.pi * 440 * t)).astype(numpy.int16)
-            self.frames.append(samples.reshape(1, -1))
+            samples = [int(12000 * math.sin(2 * math.pi * 440 * (n * 960 + i) / 48000)) for i in range(960)]
+            self.frames.append(struct.pack("<960h", *samples))
         self.index = 0
         self.start = None
 
@@ -50,7 +49,8 @@ class ToneTrack(AudioStreamTrack):
             wait = self.start + self.pts / 48000 - time.time()
             if wait > 0:
                 await asyncio.sleep(wait)
-        frame = AudioFrame.from_ndarray(self.frames[self.index % 50], format="s16", layout="mono")
+        frame = AudioFrame(format="s16", layout="mono", samples=960)
+        frame.planes[0].update(self.frames[self.index % 50])
         self.index += 1
         frame.sample_rate = 48000
         frame.pts = self.pts
@@ -64,14 +64,16 @@ class BarsTrack(VideoStreamTrack):
     def __init__(self, width=640, height=480):
         super().__init__()
         self.frames = []
-        x = numpy.arange(width)
         for n in range(30):
-            bar = ((x + n * 8) // 40) % 4
-            rgb = numpy.zeros((height, width, 3), numpy.uint8)
-            rgb[:, :, 0] = numpy.where(bar == 1, 220, 30)
-            rgb[:, :, 1] = numpy.where(bar == 2, 220, 40)
-            rgb[:, :, 2] = numpy.where(bar == 3, 220, (numpy.arange(height) % 256)[:, None])
-            self.frames.append(VideoFrame.from_ndarray(rgb, format="rgb24").reformat(format="yuv420p"))
+            # I420 bars drawn straight into the planes (no numpy in the pinned venv): luma bars, flat chroma.
+            row = bytes((60, 150, 100, 200)[((x + n * 8) // 40) % 4] for x in range(width))
+            frame = VideoFrame(width=width, height=height, format="yuv420p")
+            luma = frame.planes[0]
+            stride = luma.line_size
+            luma.update((row + bytes(stride - width)) * height)
+            for plane in frame.planes[1:]:
+                plane.update(bytes([128]) * plane.buffer_size)
+            self.frames.append(frame)
         self.index = 0
 
     async def recv(self):

@@ -7,7 +7,8 @@ final class RawSRTP {
     private let session: OpaquePointer?
 
     init(profile: SRTPProtectionProfile, key: [UInt8], salt: [UInt8], outbound: Bool) {
-        precondition(srtp_init() == srtp_err_status_ok)
+        // srtp_init is SRTPSession's (it runs once per process; libsrtp 2.5 refuses a second call with
+        // bad_param): main creates an SRTPSession before the first RawSRTP.
         var policy = srtp_policy_t()
         switch profile {
         case .aes128CmHmacSha1_80:

@@ -66,8 +66,8 @@ for profile in SRTPProtectionProfile.allCases {
     let key = (0..<profile.keyLength).map { UInt8($0 &+ 1) }
     let salt = (0..<profile.saltLength).map { UInt8($0 &+ 101) }
     var result = Samples()
-    let raw = RawSRTP(profile: profile, key: key, salt: salt, outbound: true)
     let lib = try SRTPSession(profile: profile, masterKey: key, masterSalt: salt, direction: .outbound)
+    let raw = RawSRTP(profile: profile, key: key, salt: salt, outbound: true)
     let lib2 = try SRTPSession(profile: profile, masterKey: key, masterSalt: salt, direction: .outbound)
     var rawSeq: UInt16 = 0, libSeq: UInt16 = 0, sendSeq: UInt16 = 0
     let rawBuffer = UnsafeMutableRawPointer.allocate(byteCount: packetSize + RawSRTP.trailer, alignment: 16)
