@@ -21,6 +21,13 @@ import Testing
         ProcessInfo.processInfo.environment["ASYNCRTC_STRESS_SEED"].flatMap(UInt64.init) ?? 0x5EED_C105E
     }
 
+    /// `ASYNCRTC_STRESS_VERBOSE=1` prints each iteration's phase to standard error (to see where a hang sits).
+    static let verbose = ProcessInfo.processInfo.environment["ASYNCRTC_STRESS_VERBOSE"] != nil
+
+    static func trace(_ message: @autoclosure () -> String) {
+        if verbose { FileHandle.standardError.write(Data("stress: \(message())\n".utf8)) }
+    }
+
     /// A small seeded generator (SplitMix64), so a failing iteration can be replayed.
     struct SplitMix64: RandomNumberGenerator {
         var state: UInt64
@@ -93,6 +100,7 @@ import Testing
         let channel = try a.createDataChannel("stress")
         observe(channel, events)
 
+        trace("negotiating")
         try await a.setLocalDescription()
         try await b.setRemoteDescription(try #require(a.localDescription))
         try await b.setLocalDescription()
@@ -100,6 +108,7 @@ import Testing
         try await PeerConnectionDataChannelTests.waitUntil(20) {
             channel.readyState == .open && remoteChannel.withLock { $0 } != nil
         }
+        trace("connected: channel \(channel.readyState), \(remoteTracks.withLock { $0.count }) remote tracks")
         let remote = try #require(remoteChannel.withLock { $0 })
         let drains = remoteTracks.withLock { $0 }.map { drain($0, events) }
 
@@ -120,6 +129,7 @@ import Testing
         }
 
         try await Task.sleep(for: closeAfter)
+        trace("closing after \(closeAfter)")
         let started = ContinuousClock.now
         let (first, second) = closeOffererFirst ? (a, b) : (b, a)
         async let closeFirst: Void = first.close()
@@ -129,9 +139,12 @@ import Testing
         events.markClosed()
         #expect(took < .seconds(2), "close took \(took)")
 
+        trace("closed in \(took)")
         for task in senders { task.cancel() }
         for task in senders { await task.value }
+        trace("senders ended")
         for task in drains { await task.value }
+        trace("remote tracks ended")
         // Anything still queued on an event loop or a usrsctp thread would fire within this window.
         try await Task.sleep(for: .milliseconds(100))
         #expect(events.after == 0, "\(events.after) callbacks fired after close returned")
