@@ -13,8 +13,16 @@ import Testing
         // @unchecked: `index` is touched only by recv(), which one consumer (the relay) calls at a time.
         let count: Int
         private nonisolated(unsafe) var index = 0
-        init(count: Int) { self.count = count; super.init() }
+        /// Frames flow only once the test has set up every consumer (the relay starts pulling at the first one).
+        let started: Mutex<Bool>
+        init(count: Int, gated: Bool = false) {
+            self.count = count
+            self.started = Mutex(!gated)
+            super.init()
+        }
+        func start() { started.withLock { $0 = true } }
         override func recv() async throws -> AudioFrame {
+            while !started.withLock({ $0 }) { try await Task.sleep(for: .milliseconds(1)) }
             guard index < count else { stop(); throw MediaStreamError() }
             defer { index += 1 }
             var frame = AudioFrame(s16: [Int16](repeating: Int16(index), count: 160), layout: .mono, sampleRate: 8000)
@@ -40,8 +48,9 @@ import Testing
 
     @Test func relayDeliversEveryFrameToTwentySubscribers() async throws {
         let relay = MediaRelay()
-        let source = CountingTrack(count: 200)
+        let source = CountingTrack(count: 200, gated: true)
         let subscribers = (0..<20).map { _ in relay.subscribe(source) }
+        source.start()
         let received = try await withThrowingTaskGroup(of: [Int16].self) { group in
             for subscriber in subscribers {
                 group.addTask {

