@@ -137,7 +137,8 @@ import Testing
         _ = await (closeFirst, closeSecond)
         let took = ContinuousClock.now - started
         events.markClosed()
-        #expect(took < .seconds(2), "close took \(took)")
+        // Only a hang is a failure: how long close takes depends on the machine's load.
+        #expect(took < .seconds(30), "close took \(took)")
 
         trace("closed in \(took)")
         for task in senders { task.cancel() }
