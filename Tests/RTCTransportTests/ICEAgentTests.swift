@@ -114,6 +114,39 @@ struct ICEPair {
         #expect(net.agents[0].state == .connected && net.agents[1].state == .connected)
     }
 
+    @Test func aSignalledCandidateLiftsThePeerReflexivePairItReplaces() throws {
+        // The offerer's case: the answerer's check arrives before the answer, so A learns B's best address as
+        // peer-reflexive; then the answer signals it as a host candidate, beside a worse host candidate of B.
+        var net = ICEPair()
+        let remoteOfA = net.agents[1].localCredentials
+        net.agents[0] = ICEAgent(role: .controlling, tieBreaker: 200, localCredentials: net.agents[0].localCredentials,
+                                 crypto: ICEPair.crypto)
+        net.agents[0].addLocalCandidate(.host(socket: 0, address: net.addresses[0][0]))
+        net.addresses[1].append(STUNAddress("10.0.0.2:2001")!)
+        net.agents[1].addLocalCandidate(.host(socket: 1, address: net.addresses[1][1], localPreference: 100))
+        net.signalCandidates(from: 0)
+        net.run(for: .milliseconds(6))  // B's first check (on its best candidate) reaches A
+        #expect(net.agents[0].remoteCandidates.map(\.type) == [.peerReflexive])
+
+        net.agents[0].setRemoteCredentials(remoteOfA)
+        let started = net.now
+        net.signalCandidates(from: 1)
+        let learnt = try #require(net.agents[0].pairs.first { $0.remote.address == net.addresses[1][0] })
+        let signalled = try #require(net.agents[1].localCandidates.first { $0.socket == 0 })
+        #expect(learnt.remote.type == .host && learnt.remote.priority == signalled.priority)
+
+        var connectedAt: NIODeadline?
+        while net.now < started + .seconds(2), connectedAt == nil {
+            net.run(for: .milliseconds(1))
+            if net.agents[0].state == .connected { connectedAt = net.now }
+        }
+        // The triggered check (one round trip), then the nomination (another): A does not wait for a paced check
+        // of B's worse candidate, which it would if the learnt pair kept its peer-reflexive priority.
+        let took = try #require(connectedAt) - started
+        #expect(took <= net.latency * 4 + .milliseconds(2), "connected after \(took) of virtual time")
+        #expect(net.agents[0].selectedPair?.remote.address == net.addresses[1][0])
+    }
+
     @Test func roleConflictIsResolvedByTieBreaker() throws {
         var net = ICEPair(roles: (.controlling, .controlling), tieBreakers: (5, 9))
         net.signalCandidates(from: 0)

@@ -20,10 +20,20 @@ for _ in 0..<count {
         a.onIceConnectionStateChange = { s in print("  ice", s, ContinuousClock.now - start) }
         a.onConnectionStateChange = { s in print("  pc", s, ContinuousClock.now - start) }
     }
-    try await a.setLocalDescription(try await a.createOffer())
+    let trace = ProcessInfo.processInfo.environment["BENCH_TRACE"] != nil
+    func step(_ name: String) { if trace { print("  step", name, ContinuousClock.now - start) } }
+    let offer = try await a.createOffer()
+    step("createOffer")
+    try await a.setLocalDescription(offer)
+    step("offerer setLocalDescription")
     try await b.setRemoteDescription(a.localDescription!)
-    try await b.setLocalDescription(try await b.createAnswer())
+    step("answerer setRemoteDescription")
+    let answer = try await b.createAnswer()
+    step("createAnswer")
+    try await b.setLocalDescription(answer)
+    step("answerer setLocalDescription")
     try await a.setRemoteDescription(b.localDescription!)
+    step("offerer setRemoteDescription")
     for await _ in opened.stream { break }
     let d = ContinuousClock.now - start
     let ms = Double(d.components.seconds) * 1000 + Double(d.components.attoseconds) / 1e15

@@ -174,8 +174,14 @@ public struct ICEAgent: Sendable {
     public mutating func addRemoteCandidate(_ candidate: ICERemoteCandidate, now: NIODeadline) -> [Action] {
         guard state != .closed else { return [] }
         if let index = remoteCandidates.firstIndex(where: { $0.address == candidate.address }) {
-            // A signalled candidate for an address we learnt as peer-reflexive keeps the learnt pairs.
-            if remoteCandidates[index].type == .peerReflexive { remoteCandidates[index] = candidate }
+            // A signalled candidate for an address we learnt as peer-reflexive keeps the learnt pairs, which take
+            // its type and priority (RFC 8445 §7.3.1.3): left at the peer-reflexive priority, such a pair would
+            // rank below host pairs still waiting, and nomination would wait for those to be checked first.
+            guard remoteCandidates[index].type == .peerReflexive else { return [] }
+            remoteCandidates[index] = candidate
+            for pair in pairs.indices where pairs[pair].remote.address == candidate.address {
+                pairs[pair].remote = candidate
+            }
             return []
         }
         remoteCandidates.append(candidate)
