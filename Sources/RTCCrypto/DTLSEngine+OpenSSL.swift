@@ -316,38 +316,8 @@ public final class DTLSEngine {
 
     private static func makeSSL(role: Role, certificate: DTLSCertificate, configuration: Configuration,
                                 state: DTLSCallbackState) throws(CryptoError) -> OpaquePointer {
+        let context = try DTLSContext.shared.get().pointer
         OpenSSLErrorQueue.clear()
-        guard let context = SSL_CTX_new(DTLS_method()) else {
-            throw OpenSSLErrorQueue.error(.openSSL, "SSL_CTX_new(DTLS_method()) failed")
-        }
-        // The SSL takes its own reference to the context.
-        defer { SSL_CTX_free(context) }
-
-        guard CRTCOpenSSL_SSL_CTX_set_min_proto_version(context, DTLS1_2_VERSION) == 1,
-              CRTCOpenSSL_SSL_CTX_set_max_proto_version(context, DTLS1_2_VERSION) == 1 else {
-            throw OpenSSLErrorQueue.error(.openSSL, "could not restrict the context to DTLS 1.2")
-        }
-        _ = SSL_CTX_set_options(context, CRTCOpenSSL_DTLS_options())
-        _ = CRTCOpenSSL_SSL_CTX_set_session_cache_mode(context, Int(SSL_SESS_CACHE_OFF))
-        guard SSL_CTX_set_cipher_list(context, Configuration.cipherList) == 1,
-              CRTCOpenSSL_SSL_CTX_set1_groups_list(context, Configuration.groups) == 1 else {
-            throw OpenSSLErrorQueue.error(.openSSL, "could not set the ECDHE cipher suites or groups")
-        }
-        if !configuration.srtpProfiles.isEmpty {
-            let profiles = configuration.srtpProfiles.map(\.name).joined(separator: ":")
-            // Unlike most of OpenSSL, this returns 0 on success.
-            guard SSL_CTX_set_tlsext_use_srtp(context, profiles) == 0 else {
-                throw OpenSSLErrorQueue.error(.openSSL, "could not enable use_srtp with \(profiles)")
-            }
-        }
-        guard SSL_CTX_use_certificate(context, certificate.certificate) == 1,
-              SSL_CTX_use_PrivateKey(context, certificate.privateKey) == 1,
-              SSL_CTX_check_private_key(context) == 1 else {
-            throw OpenSSLErrorQueue.error(.openSSL, "could not install the certificate and key")
-        }
-        // Both roles demand the peer's certificate; trust comes from the fingerprint alone.
-        SSL_CTX_set_verify(context, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, verifyCallback)
-
         guard let ssl = SSL_new(context) else {
             throw OpenSSLErrorQueue.error(.openSSL, "SSL_new failed")
         }
@@ -359,6 +329,20 @@ public final class DTLSEngine {
         }
         // One BIO for both directions: SSL_set_bio takes the single reference.
         SSL_set_bio(ssl, bio, bio)
+        guard SSL_use_certificate(ssl, certificate.certificate) == 1,
+              SSL_use_PrivateKey(ssl, certificate.privateKey) == 1,
+              SSL_check_private_key(ssl) == 1 else {
+            SSL_free(ssl)
+            throw OpenSSLErrorQueue.error(.openSSL, "could not install the certificate and key")
+        }
+        if !configuration.srtpProfiles.isEmpty {
+            let profiles = configuration.srtpProfiles.map(\.name).joined(separator: ":")
+            // Unlike most of OpenSSL, this returns 0 on success.
+            guard SSL_set_tlsext_use_srtp(ssl, profiles) == 0 else {
+                SSL_free(ssl)
+                throw OpenSSLErrorQueue.error(.openSSL, "could not enable use_srtp with \(profiles)")
+            }
+        }
         DTLS_set_timer_cb(ssl, timerCallback)
         guard CRTCOpenSSL_DTLS_set_link_mtu(ssl, configuration.maximumDatagramSize) == 1 else {
             SSL_free(ssl)
@@ -373,7 +357,7 @@ public final class DTLSEngine {
 
     /// `SSL_verify_cb`: accepts the peer's chain whatever its issuer (WebRTC certificates are self-signed) and
     /// judges the leaf (depth 0) by its fingerprint alone.
-    private static let verifyCallback: @convention(c) (Int32, OpaquePointer?) -> Int32 = { _, storeContext in
+    static let verifyCallback: @convention(c) (Int32, OpaquePointer?) -> Int32 = { _, storeContext in
         guard let storeContext else { return 0 }
         guard X509_STORE_CTX_get_error_depth(storeContext) == 0 else { return 1 }
         guard let sslPointer = X509_STORE_CTX_get_ex_data(storeContext, SSL_get_ex_data_X509_STORE_CTX_idx()),
