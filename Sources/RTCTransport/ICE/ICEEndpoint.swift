@@ -185,6 +185,8 @@ public final class ICEEndpoint: Sendable {
         var closed = false
         var gatheringFailures: [String] = []
         var timer: Scheduled<Void>?
+        /// When ``timer`` fires (nil when it is not armed).
+        var timerDeadline: NIODeadline?
         var traffic = Traffic()
         /// New local credentials made for an ICE restart that the peer has not answered yet (ICEEndpoint+Restart).
         var pendingCredentials: ICECredentials?
@@ -287,11 +289,17 @@ public final class ICEEndpoint: Sendable {
         }
 
         func reschedule() {
+            let deadline = agent.nextTimeout
+            // Every STUN message ends here; most leave the agent's next deadline as it was, and re-arming the
+            // same deadline would cost a cancel, a schedule and a timerfd syscall each time.
+            if timer != nil && deadline == timerDeadline { return }
             timer?.cancel()
             timer = nil
-            guard let deadline = agent.nextTimeout else { return }
+            timerDeadline = deadline
+            guard let deadline else { return }
             timer = eventLoop.assumeIsolated().scheduleTask(deadline: deadline) { [self] in
                 self.timer = nil
+                self.timerDeadline = nil
                 self.perform(self.agent.handleTimeout(now: .now()))
             }
         }
@@ -318,18 +326,4 @@ extension STUNCryptoFunctions {
         hmacSHA1: { HMAC.authenticationCode(.sha1, key: $0, message: $1) },
         hmacSHA256: { HMAC.authenticationCode(.sha256, key: $0, message: $1) },
         crc32: { CRC32.checksum($0) })
-}
-
-extension STUNAddress {
-    /// The address of a NIO socket address (IPv4 or IPv6); nil for Unix sockets.
-    public init?(socketAddress: SocketAddress) {
-        guard let ip = socketAddress.ipAddress, let port = socketAddress.port, let parsed = IP(ip),
-              let port16 = UInt16(exactly: port) else { return nil }
-        self.init(ip: parsed, port: port16)
-    }
-
-    /// As a NIO socket address.
-    public func socketAddress() throws -> SocketAddress {
-        try SocketAddress(ipAddress: "\(ip)", port: Int(port))
-    }
 }

@@ -6,16 +6,8 @@ import Darwin
 
 /// The process environment, read without Foundation.
 enum ProcessEnvironment {
-    static var variables: [String: String] {
-        var result: [String: String] = [:]
-        var pointer = environ
-        while let entry = pointer.pointee {
-            let text = String(cString: entry)
-            if let eq = text.firstIndex(of: "=") {
-                result[String(text[..<eq])] = String(text[text.index(after: eq)...])
-            }
-            pointer += 1
-        }
-        return result
+    /// One variable (what every socket bind asks for: reading it alone skips copying the whole environment).
+    static func value(of name: String) -> String? {
+        getenv(name).map { String(cString: $0) }
     }
 }

@@ -30,7 +30,8 @@ public final class UDPSocket: Sendable {
         impairment: ImpairmentProfile? = nil,
         onDatagram: @escaping Receiver
     ) async throws -> UDPSocket {
-        let profile = try impairment ?? ImpairmentProfile.fromEnvironment(ProcessEnvironment.variables)
+        let profile = try impairment ?? ImpairmentProfile.fromEnvironment(
+            ProcessEnvironment.value(of: ImpairmentProfile.environmentVariable).map { [ImpairmentProfile.environmentVariable: $0] } ?? [:])
         let channel = try await DatagramBootstrap(group: eventLoop)
             .channelOption(.socketOption(.so_reuseaddr), value: 1)
             .channelOption(.datagramVectorReadMessageCount, value: 32)
