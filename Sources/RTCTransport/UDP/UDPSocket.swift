@@ -14,6 +14,11 @@ public final class UDPSocket: Sendable {
     private let channel: any Channel
     private let handler: NIOLoopBound<UDPInboundHandler>
 
+    /// Datagrams read per system call. NIO keeps each socket's receive buffer (2 KiB per datagram) for the socket's
+    /// life, so this is also memory per socket: 8 keeps it at 16 KiB (a connection has a socket per address)
+    /// while a busy socket still reads eight packets per call.
+    static let vectorReadCount = 8
+
     /// A datagram receiver; always called on the socket's event loop.
     public typealias Receiver = @Sendable (ByteBuffer, SocketAddress) -> Void
 
@@ -34,8 +39,8 @@ public final class UDPSocket: Sendable {
             ProcessEnvironment.value(of: ImpairmentProfile.environmentVariable).map { [ImpairmentProfile.environmentVariable: $0] } ?? [:])
         let channel = try await DatagramBootstrap(group: eventLoop)
             .channelOption(.socketOption(.so_reuseaddr), value: 1)
-            .channelOption(.datagramVectorReadMessageCount, value: 32)
-            .channelOption(.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: 2048 * 32))
+            .channelOption(.datagramVectorReadMessageCount, value: Self.vectorReadCount)
+            .channelOption(.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: 2048 * Self.vectorReadCount))
             .channelOption(.socketOption(.so_rcvbuf), value: 4 << 20)
             .channelOption(.socketOption(.so_sndbuf), value: 4 << 20)
             .channelInitializer { channel in
@@ -57,8 +62,25 @@ public final class UDPSocket: Sendable {
     }
 
     /// Sends one datagram. Safe from any thread; a failed send (e.g. unreachable) is dropped like a lost packet.
+    ///
+    /// On the socket's event loop, datagrams are queued and flushed together once the loop finishes what it is
+    /// doing (one `sendmmsg` for everything a batch of received packets caused — SCTP answers a SACK with a burst
+    /// of DATA); from other threads each is flushed at once.
     public func send(_ datagram: ByteBuffer, to remote: SocketAddress) {
-        channel.writeAndFlush(AddressedEnvelope(remoteAddress: remote, data: datagram), promise: nil)
+        let envelope = AddressedEnvelope(remoteAddress: remote, data: datagram)
+        guard eventLoop.inEventLoop else {
+            channel.writeAndFlush(envelope, promise: nil)
+            return
+        }
+        channel.write(envelope, promise: nil)
+        let handler = self.handler.value
+        guard !handler.flushPending else { return }
+        handler.flushPending = true
+        let channel = self.channel, bound = self.handler
+        eventLoop.execute {
+            bound.value.flushPending = false
+            channel.flush()
+        }
     }
 
     /// Replaces the impairment profile (nil: none). Delays already scheduled still happen.
@@ -84,6 +106,8 @@ final class UDPInboundHandler: ChannelInboundHandler {
     typealias InboundIn = AddressedEnvelope<ByteBuffer>
 
     private(set) var impairment: Impairment?
+    /// A flush of queued datagrams is scheduled on the loop (``UDPSocket/send(_:to:)``).
+    var flushPending = false
     private let receiver: UDPSocket.Receiver
 
     init(profile: ImpairmentProfile?, receiver: @escaping UDPSocket.Receiver) {
