@@ -26,6 +26,7 @@ func systemLibrary(_ name: String, pkgConfig: String, apt: [String], brew: [Stri
 let nioCore: Target.Dependency = .product(name: "NIOCore", package: "swift-nio")
 let nioPosix: Target.Dependency = .product(name: "NIOPosix", package: "swift-nio")
 let logging: Target.Dependency = .product(name: "Logging", package: "swift-log")
+let nioHTTP1: Target.Dependency = .product(name: "NIOHTTP1", package: "swift-nio")
 let argumentParser: Target.Dependency = .product(name: "ArgumentParser", package: "swift-argument-parser")
 
 /// The fuzz targets: each parses hostile bytes with one RTCWire parser. Built normally they are replay tools
@@ -53,6 +54,8 @@ var targets: [Target] = [
                      path: "Examples/datachannel-cli"),
     .executableTarget(name: "datachannel-filexfer", dependencies: ["ExampleSupport", "AsyncRTCContrib", argumentParser],
                      path: "Examples/datachannel-filexfer"),
+    .executableTarget(name: "webrtc-server", dependencies: ["AsyncRTC", nioCore, nioPosix, nioHTTP1, argumentParser, logging],
+                     path: "Examples/webrtc-server"),
     .executableTarget(name: "bench-setup", dependencies: ["AsyncRTC"], path: "Benchmarks/Sources/bench-setup"),
     .executableTarget(name: "rtc-demo", dependencies: ["AsyncRTC", "RTCTransport", "RTCMedia", "RTCCrypto", nioCore, nioPosix],
                      path: "Examples/rtc-demo"),
@@ -89,6 +92,7 @@ let package = Package(
         .executable(name: "rtc-demo", targets: ["rtc-demo"]),
         .executable(name: "datachannel-cli", targets: ["datachannel-cli"]),
         .executable(name: "datachannel-filexfer", targets: ["datachannel-filexfer"]),
+        .executable(name: "webrtc-server", targets: ["webrtc-server"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
