@@ -111,6 +111,13 @@ function waitForGathering(pc, timeoutMs) {
   });
 }
 
+// From now on candidates go to the server at once; the ones gathered before are sent now (unless the description
+// already carried them).
+function setSession(id) {
+  state.id = id;
+  for (const c of state.pending.splice(0)) trickle(c);
+}
+
 async function trickle(candidate) {
   const c = candidate ? candidate.toJSON() : { candidate: '' };
   if (c.candidate && state.sentSdp.includes(c.candidate.replace(/^candidate:/, ''))) return;
@@ -133,6 +140,13 @@ function makePeerConnection() {
   return pc;
 }
 
+function startPings() {
+  clearInterval(state.pings);
+  state.pings = setInterval(() => {
+    if (state.dc && state.dc.readyState === 'open') state.dc.send('ping ' + performance.now());
+  }, 1000);
+}
+
 function bindChannel(dc, options) {
   state.dc = dc;
   dc.binaryType = 'arraybuffer';
@@ -141,9 +155,7 @@ function bindChannel(dc, options) {
   });
   dc.addEventListener('open', () => {
     log('data channel ' + dc.label + ' open');
-    if (options.ping !== false) {
-      state.pings = setInterval(() => { if (dc.readyState === 'open') dc.send('ping ' + performance.now()); }, 1000);
-    }
+    if (options.ping !== false) startPings();
   });
   dc.addEventListener('message', (event) => {
     if (typeof event.data === 'string' && event.data.startsWith('pong ')) {
@@ -184,8 +196,8 @@ async function startBrowserOffers(options) {
   state.sentSdp = pc.localDescription.sdp;
   const answer = await postJSON('/offer', { sdp: pc.localDescription.sdp, type: pc.localDescription.type,
                                             video_transform: options.transform, audio: options.audio });
-  state.id = answer.id;
   await pc.setRemoteDescription({ sdp: answer.sdp, type: answer.type });
+  setSession(answer.id);
   return opened;
 }
 
@@ -194,7 +206,6 @@ async function startServerOffers(options) {
   const response = await fetch('/offer');
   if (!response.ok) throw new Error('/offer: ' + response.status);
   const offer = await response.json();
-  state.id = offer.id;
   const pc = state.pc = makePeerConnection();
   const opened = new Promise((resolve) => {
     pc.addEventListener('datachannel', (event) => bindChannel(event.channel, options).then(resolve));
@@ -203,7 +214,8 @@ async function startServerOffers(options) {
   await pc.setLocalDescription(await pc.createAnswer());
   await waitForGathering(pc, 2000);
   state.sentSdp = pc.localDescription.sdp;
-  await postJSON('/answer', { id: state.id, sdp: pc.localDescription.sdp, type: 'answer' });
+  await postJSON('/answer', { id: offer.id, sdp: pc.localDescription.sdp, type: 'answer' });
+  setSession(offer.id);
   return opened;
 }
 
@@ -215,18 +227,15 @@ async function start(options) {
   setStatus('connecting');
   state.id = null;
   state.pending = [];
-  const opened = options.role === 'server' ? startServerOffers(options) : startBrowserOffers(options);
-  const late = state.pending.splice(0);
-  for (const c of late) trickle(c);
   state.statsTimer = setInterval(showStats, 1000);
-  await opened;
-  for (const c of state.pending.splice(0)) trickle(c);
+  await (options.role === 'server' ? startServerOffers(options) : startBrowserOffers(options));
   return { id: state.id };
 }
 
 async function stop() {
   clearInterval(state.pings);
   clearInterval(state.statsTimer);
+  state.pings = null;
   if (state.dc) state.dc.close();
   if (state.pc) state.pc.close();
   state.pc = state.dc = null;
@@ -299,7 +308,9 @@ function pattern(length, seed) {
 async function echo(cases) {
   const dc = state.dc;
   if (!dc || dc.readyState !== 'open') throw new Error('the data channel is not open');
+  const pinging = state.pings !== null;
   clearInterval(state.pings);
+  state.pings = null;
   const results = [];
   for (let n = 0; n < cases.length; n++) {
     const c = cases[n];
@@ -328,6 +339,7 @@ async function echo(cases) {
     }
     results.push(result);
   }
+  if (pinging) startPings();
   return results;
 }
 
