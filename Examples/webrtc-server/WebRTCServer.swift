@@ -60,6 +60,8 @@ struct WebRTCServer: AsyncParsableCommand {
 
     static func route(_ head: HTTPRequestHead, _ body: [UInt8], _ store: SessionStore, _ logger: Logger) async -> HTTPResponse {
         let path = head.uri.split(separator: "?", maxSplits: 1).first.map(String.init) ?? head.uri
+        logger.debug("\(head.method) \(path) (\(body.count) bytes)")
+        defer { logger.debug("\(head.method) \(path) done") }
         do {
             switch (head.method, path) {
             case (.GET, "/"), (.GET, "/index.html"):

@@ -242,9 +242,11 @@ def main():
     try:
         browser = Browser(args.artifacts)
         cases = [
+            # First, on a fresh browser: once run after the media pages it has timed out (1 run in 5) with no
+            # request reaching the server (not understood yet).
+            ("data, server offers", lambda: case_data_server_offers(browser, server)),
             ("media + data, browser offers, VP8", lambda: case_media(browser, server, "VP8", args.screenshot)),
             ("media, browser offers, VP9", lambda: case_media(browser, server, "VP9")),
-            ("data, server offers", lambda: case_data_server_offers(browser, server)),
         ]
         for name, run in cases:
             started = time.time()
