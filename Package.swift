@@ -32,7 +32,7 @@ let argumentParser: Target.Dependency = .product(name: "ArgumentParser", package
 /// The fuzz targets: each parses hostile bytes with one RTCWire parser. Built normally they are replay tools
 /// (`swift run FuzzSTUN file...`); built with `-DFUZZING -sanitize=fuzzer,address` (see scripts/fuzz) they are
 /// libFuzzer binaries.
-let fuzzTargets = ["FuzzSTUN", "FuzzSDP", "FuzzCandidate", "FuzzRTP", "FuzzRTCP", "FuzzDCEP", "FuzzVP8", "FuzzVP9"]
+let fuzzTargets = ["FuzzSTUN", "FuzzSDP", "FuzzCandidate", "FuzzRTP", "FuzzRTCP", "FuzzDCEP", "FuzzVP8", "FuzzVP9", "FuzzDNS"]
 
 var targets: [Target] = [
     systemLibrary("CRTCOpenSSL", pkgConfig: "openssl", apt: ["libssl-dev"], brew: ["openssl@3"]),
@@ -56,8 +56,18 @@ var targets: [Target] = [
                      path: "Examples/datachannel-filexfer"),
     .executableTarget(name: "webrtc-server", dependencies: ["AsyncRTC", nioCore, nioPosix, nioHTTP1, argumentParser, logging],
                      path: "Examples/webrtc-server"),
+    .executableTarget(name: "videostream-cli", dependencies: ["ExampleSupport", "AsyncRTCContrib", argumentParser],
+                     path: "Examples/videostream-cli"),
+    .executableTarget(name: "media-relay", dependencies: ["ExampleSupport", "AsyncRTCContrib", argumentParser],
+                     path: "Examples/media-relay"),
     .executableTarget(name: "bench-setup", dependencies: ["AsyncRTC"], path: "Benchmarks/Sources/bench-setup"),
-    .executableTarget(name: "rtc-demo", dependencies: ["AsyncRTC", "RTCTransport", "RTCMedia", "RTCCrypto", nioCore, nioPosix],
+    // Benchmark scenarios 3–5 (scripts/bench builds them in release); the micro-benchmarks live in their own
+    // package, Benchmarks/Package.swift, so this package never builds ordo-one/benchmark.
+    .executableTarget(name: "bench-memory", dependencies: ["AsyncRTC"], path: "Benchmarks/Sources/bench-memory"),
+    .executableTarget(name: "bench-media", dependencies: ["AsyncRTC", "AsyncRTCContrib"], path: "Benchmarks/Sources/bench-media"),
+    .executableTarget(name: "bench-srtp", dependencies: ["RTCTransport", "RTCCrypto", "CRTCSRTP", nioCore],
+                     path: "Benchmarks/Sources/bench-srtp"),
+    .executableTarget(name: "rtc-demo", dependencies: ["AsyncRTC", "AsyncRTCContrib", "AsyncRTCTesting"],
                      path: "Examples/rtc-demo"),
 
     .testTarget(name: "RTCWireTests", dependencies: ["RTCWire", "RTCCrypto", "FuzzSupport"],
@@ -93,6 +103,8 @@ let package = Package(
         .executable(name: "datachannel-cli", targets: ["datachannel-cli"]),
         .executable(name: "datachannel-filexfer", targets: ["datachannel-filexfer"]),
         .executable(name: "webrtc-server", targets: ["webrtc-server"]),
+        .executable(name: "videostream-cli", targets: ["videostream-cli"]),
+        .executable(name: "media-relay", targets: ["media-relay"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),

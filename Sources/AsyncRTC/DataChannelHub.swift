@@ -39,6 +39,14 @@ final class DataChannelHub: Sendable {
 
     /// Creates a channel; DCEP opens it once SCTP is up (negotiated ones just become open).
     func create(_ parameters: RTCDataChannelParameters) throws(RTCError) -> RTCDataChannel {
+        try Self.validate(parameters)
+        let channel = RTCDataChannel(parameters: parameters, id: parameters.id.map { UInt16($0) }, hub: self)
+        try register(channel)
+        return channel
+    }
+
+    /// Refuses option combinations W3C `createDataChannel` refuses with a TypeError.
+    static func validate(_ parameters: RTCDataChannelParameters) throws(RTCError) {
         if parameters.maxRetransmits != nil && parameters.maxPacketLifeTime != nil {
             throw RTCError(.type, "maxRetransmits and maxPacketLifeTime cannot both be set")
         }
@@ -48,19 +56,24 @@ final class DataChannelHub: Sendable {
         if let id = parameters.id, !(0...65534).contains(id) {
             throw RTCError(.type, "data channel id \(id) is out of range")
         }
-        let result: Result<(RTCDataChannel, Bool), RTCError> = state.withLock { state in
-            if state.closed { return .failure(RTCError(.invalidState, "the peer connection is closed")) }
-            var id = parameters.id.map(UInt16.init)
-            if id == nil, let role = state.dtlsRole { id = Self.freeID(in: state, role: role) }
+    }
+
+    /// Adds a channel made on this hub (its parameters validated): gives it a stream id if the DTLS role is known,
+    /// and opens it at once if SCTP is already up.
+    func register(_ channel: RTCDataChannel) throws(RTCError) {
+        let result: Result<Bool, RTCError> = state.withLock { state in
+            if state.closed { return .failure(RTCError(.invalidState, "the data channel transport is closed")) }
+            var id = channel.state.withLock { $0.id }
+            if id == nil, let role = state.dtlsRole {
+                id = Self.freeID(in: state, role: role)
+                channel.state.withLock { $0.id = id }
+            }
             if let id, state.channels[id] != nil { return .failure(RTCError(.operation, "data channel id \(id) is in use")) }
-            let channel = RTCDataChannel(parameters: parameters, id: id, hub: self)
             if let id { state.channels[id] = channel } else { state.unassigned.append(channel) }
             state.history.append(channel)
-            return .success((channel, state.established))
+            return .success(state.established)
         }
-        let (channel, established) = try result.get()
-        if established { open(channel) }
-        return channel
+        if try result.get() { open(channel) }
     }
 
     /// RFC 8832 §6: the DTLS client uses even stream ids, the server odd ones.
@@ -90,11 +103,13 @@ final class DataChannelHub: Sendable {
         state.withLock { $0.remoteMaxMessageSize = size }
     }
 
-    /// The association exists: follow its events.
-    func attach(_ association: SCTPAssociation) {
+    /// The association exists: follow its events. `observer` sees each event before the hub handles it (the ORTC
+    /// SCTP transport derives its state from them).
+    func attach(_ association: SCTPAssociation, observer: (@Sendable (SCTPEvent) -> Void)? = nil) {
         state.withLock { $0.association = association }
         Task { [self] in
             for await event in association.events {
+                observer?(event)
                 handle(event)
             }
             closeAll()

@@ -29,6 +29,10 @@ public struct RTCConfiguration: Sendable {
     public var includeLoopbackCandidates: Bool
     /// Use only loopback addresses (tests in a sandbox whose other interfaces must not carry traffic).
     public var loopbackOnly: Bool
+    /// A PEM file of CA certificates that `turns:` servers' certificates are checked against instead of the system
+    /// trust store (a TURN server with a private CA or a self-signed certificate). nil (the default): the system
+    /// trust store. The host name of the URL is checked either way. (An AsyncRTC addition beyond W3C and aiortc.)
+    public var iceServerCAFile: String? = nil
 
     public init(iceServers: [RTCIceServer] = [], bundlePolicy: RTCBundlePolicy = .maxBundle,
                 iceTransportPolicy: RTCIceTransportPolicy = .all, logger: Logger? = nil,

@@ -107,6 +107,21 @@ public final class RTCDataChannel: Sendable {
         (messages, continuation) = AsyncStream.makeStream(bufferingPolicy: .unbounded)
     }
 
+    /// A data channel on an ORTC ``RTCSctpTransport`` (aiortc's `RTCDataChannel(transport, parameters)`).
+    ///
+    /// Without an `id`, the channel gets the next free stream id of the DTLS role's parity once the SCTP transport
+    /// has started (RFC 8832 §6: the DTLS client uses even ids, the server odd ones). DCEP opens it once the
+    /// association is up; a `negotiated` channel opens without DCEP and needs the same `id` on both sides.
+    ///
+    /// - Throws: ``RTCError`` `type` for contradictory parameters (both `maxRetransmits` and `maxPacketLifeTime`,
+    ///   `negotiated` without `id`, an `id` out of range), `operation` when the `id` is in use, `invalidState`
+    ///   when the transport is stopped.
+    public convenience init(transport: RTCSctpTransport, parameters: RTCDataChannelParameters) throws(RTCError) {
+        try DataChannelHub.validate(parameters)
+        self.init(parameters: parameters, id: parameters.id.map { UInt16($0) }, hub: transport.hub)
+        try transport.hub.register(self)
+    }
+
     /// Sends a text message (PPID 51, or 56 when empty; RFC 8831 §6.6).
     public func send(_ text: String) throws(RTCError) {
         try hub.send(Array(text.utf8), text: true, on: self)

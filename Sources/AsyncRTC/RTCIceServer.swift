@@ -1,3 +1,4 @@
+import RTCCrypto
 import RTCTransport
 import RTCWire
 
@@ -6,12 +7,18 @@ import RTCWire
 /// ```swift
 /// RTCIceServer(urls: ["stun:stun.example.org"])                                   // server-reflexive candidates
 /// RTCIceServer(urls: ["turn:turn.example.org:3478?transport=udp",
-///                     "turn:turn.example.org:3478?transport=tcp"], username: "u", credential: "p")  // relayed
+///                     "turn:turn.example.org:3478?transport=tcp",
+///                     "turns:turn.example.org:5349"], username: "u", credential: "p")  // relayed
 /// ```
 ///
-/// URLs follow RFC 7064 (`stun:host[:port]`) and RFC 7065 (`turn:host[:port][?transport=udp|tcp]`); an IPv6
-/// literal goes in brackets (`turn:[2001:db8::1]:3478`). `stuns:` and `turns:` (over TLS) are recognised but not
-/// supported: the first offer or answer throws ``RTCError/Code/notSupported`` for them.
+/// URLs follow RFC 7064 (`stun:host[:port]`) and RFC 7065 (`turn:host[:port][?transport=udp|tcp]`,
+/// `turns:host[:port]`); an IPv6 literal goes in brackets (`turn:[2001:db8::1]:3478`).
+///
+/// `turns:` reaches the TURN server over TLS 1.2/1.3 on TCP (RFC 8656 §3.1; default port 5349, `?transport=tcp`
+/// implied): the server's certificate must chain to the system trust store, or to
+/// ``RTCConfiguration/iceServerCAFile`` when that is set, and name the URL's host; otherwise that server gives no
+/// relayed candidate. `turns:…?transport=udp` (DTLS) and `stuns:` are not supported: the first offer or answer
+/// throws ``RTCError/Code/notSupported`` for them.
 public struct RTCIceServer: Hashable, Sendable {
     public var urls: [String]
     /// The TURN username (long-term credentials, RFC 8489 §9.2).
@@ -32,24 +39,37 @@ public struct RTCIceServer: Hashable, Sendable {
 
     /// The servers ICE gathers from, one per URL. Throws ``RTCError/Code/syntax`` for a malformed URL,
     /// ``RTCError/Code/invalidAccess`` for a TURN URL without username and credential (as the W3C constructor
-    /// does), ``RTCError/Code/notSupported`` for `stuns:` and `turns:`.
-    func transportServers() throws(RTCError) -> [ICEServer] {
+    /// does), ``RTCError/Code/notSupported`` for `stuns:` and `turns:…?transport=udp`. `caFile`: the PEM file
+    /// that `turns:` certificates are checked against; nil: the system trust store.
+    func transportServers(caFile: String? = nil) throws(RTCError) -> [ICEServer] {
         var result: [ICEServer] = []
         for text in urls {
             let url = try RTCIceServerURL(parsing: text)
             switch url.scheme {
             case .stun:
                 result.append(.stun(host: url.host, port: url.port))
-            case .turn:
+            case .turn, .turns:
                 guard let username, let credential else {
                     throw RTCError(.invalidAccess, "the TURN server '\(text)' needs a username and a credential")
                 }
-                let transport: ICEServer.Transport = url.transport == .tcp ? .tcp : .udp
-                result.append(.turn(host: url.host, port: url.port, transport: transport, username: username,
-                                    password: credential))
-            case .stuns, .turns:
-                throw RTCError(.notSupported, "'\(text)': STUN/TURN over TLS is not supported; use "
-                               + "'turn:\(url.hostForURL):\(url.port == 5349 ? 3478 : url.port)?transport=tcp' or udp")
+                let transport: ICEServer.Transport
+                if url.scheme == .turns {
+                    // RFC 7065 §3.1: turns: with transport=udp would be DTLS, which this client does not speak.
+                    guard url.transport != .udp else {
+                        throw RTCError(.notSupported, "'\(text)': TURN over DTLS is not supported; use "
+                                       + "'turns:\(url.hostForURL):\(url.port)' (TLS over TCP)")
+                    }
+                    transport = .tls
+                } else {
+                    transport = url.transport == .tcp ? .tcp : .udp
+                }
+                result.append(ICEServer(kind: .turn, host: url.host, port: url.port, transport: transport,
+                                        username: username, password: credential,
+                                        tlsVerification: caFile.map { .caFile($0) } ?? .systemTrustStore))
+            case .stuns:
+                // A Binding over TLS would reveal a TCP mapping, which says nothing about our UDP sockets.
+                throw RTCError(.notSupported, "'\(text)': STUN over TLS is not supported (it cannot discover the "
+                               + "UDP mapping ICE needs); use 'stun:\(url.hostForURL):\(url.port == 5349 ? 3478 : url.port)'")
             }
         }
         return result

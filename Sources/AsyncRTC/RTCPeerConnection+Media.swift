@@ -26,6 +26,10 @@ extension RTCPeerConnection {
         var onNegotiationNeeded: (@Sendable () -> Void)?
         /// Whether the last negotiation reached `stable` (senders may run once SRTP is up).
         var negotiated = false
+        /// The state to return to on rollback.
+        var committed = Committed()
+        /// Transceivers the remote offer being processed created (removed again by a rollback).
+        var createdByRemoteOffer: Set<ObjectIdentifier> = []
 
         static func randomToken(_ count: Int) -> String {
             let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789")
@@ -184,6 +188,7 @@ extension RTCPeerConnection {
                         let created = RTCRtpTransceiver(kind: remote.kind, direction: .recvonly, track: nil,
                                                         streamIDs: [state.media.streamID])
                         state.media.transceivers.append(created)
+                        state.media.createdByRemoteOffer.insert(ObjectIdentifier(created))
                         transceiver = created
                     }
                     transceiver?.state.withLock { $0.mid = remote.mid ?? String(index) }
@@ -241,10 +246,14 @@ extension RTCPeerConnection {
                 midExtensionID: answer.extensions.first { $0.uri == RTPExtensionURI.mid }?.id,
                 absSendTimeExtensionID: answer.extensions.first { $0.uri == RTPExtensionURI.absSendTime }?.id,
                 audioLevelExtensionID: answer.extensions.first { $0.uri == RTPExtensionURI.audioLevel }?.id,
+                transportSequenceExtensionID: answer.extensions.first { $0.uri == RTPExtensionURI.transportWideCC }?.id,
+                transportSequence: { [engine] in engine.nextTransportSequence() },
                 cname: cname, sends: direction.sends)
             transceiver.sender.state.withLock { $0.pendingLink = link }
         }
         engine.configure(transceivers: transceivers)
+        state.withLock { $0.media.createdByRemoteOffer = [] }
+        commitNegotiation()
         startMediaIfReady()
     }
 

@@ -47,7 +47,8 @@ extension RTCPeerConnection {
             maxMessageSize: maxMessageSize, media: description.media, description: description)
     }
 
-    /// A UDP candidate with a numeric address; mDNS (`.local`) names and TCP candidates are skipped for now.
+    /// A UDP candidate with a numeric address; TCP candidates are skipped, mDNS (`.local`) names are resolved
+    /// separately (MDNSResolver+PeerConnection.swift).
     static func remoteCandidate(_ line: ICECandidate) -> ICERemoteCandidate? {
         guard line.transportProtocol == .udp, let ip = STUNAddress.IP(line.address) else { return nil }
         let type: ICECandidateType = switch line.type {

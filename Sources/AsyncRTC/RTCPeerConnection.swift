@@ -132,6 +132,10 @@ public final class RTCPeerConnection: Sendable {
 
     /// Applies our own offer or answer; with no argument, creates the right one first (W3C implicit SLD).
     public func setLocalDescription(_ given: RTCSessionDescription? = nil) async throws {
+        if given?.type == .rollback {
+            try await operations.run { [self] in try rollback(local: true) }
+            return
+        }
         let description: RTCSessionDescription
         if let given {
             description = given
@@ -186,6 +190,10 @@ public final class RTCPeerConnection: Sendable {
     }
 
     public func setRemoteDescription(_ description: RTCSessionDescription) async throws {
+        if description.type == .rollback {
+            try await operations.run { [self] in try rollback(local: false) }
+            return
+        }
         try await operations.run { [self] in
             let parsed = try Self.parse(description.sdp)
             try state.withLock { state throws(RTCError) in
@@ -204,6 +212,8 @@ public final class RTCPeerConnection: Sendable {
             applyRemoteSections(parsed.description, isOffer: description.type == .offer)
             emitSignalingState()
             if description.type == .answer { try finishNegotiation() }
+            // New ice-ufrag/pwd: ICE restart (RTCPeerConnection+Restart.swift).
+            await restartIceIfNeeded(parsed, isAnswer: description.type == .answer)
             try await startIfReady()
         }
     }
@@ -218,7 +228,11 @@ public final class RTCPeerConnection: Sendable {
                 transport.ice.endOfRemoteCandidates()
                 return
             }
-            if let remote = candidate.wireCandidate.flatMap(Self.remoteCandidate) { transport.ice.addRemoteCandidate(remote) }
+            // `.local` names are resolved in the background (MDNSResolver+PeerConnection.swift).
+            if let line = candidate.wireCandidate, !resolveMDNSCandidate(line, transport: transport),
+               let remote = Self.remoteCandidate(line) {
+                transport.ice.addRemoteCandidate(remote)
+            }
         }
     }
 
@@ -230,6 +244,7 @@ public final class RTCPeerConnection: Sendable {
             return state.transport
         }
         hub.closeAll()
+        engine.sendGoodbye()
         engine.close()
         for transceiver in getTransceivers() {
             await transceiver.sender.stop()
@@ -247,7 +262,9 @@ public final class RTCPeerConnection: Sendable {
         options.includeLoopback = configuration.includeLoopbackCandidates
         options.loopbackOnly = configuration.loopbackOnly
         // --- STUN/TURN servers and the relay-only policy (W3C iceServers, iceTransportPolicy) ---
-        for server in configuration.iceServers { options.servers += try server.transportServers() }
+        for server in configuration.iceServers {
+            options.servers += try server.transportServers(caFile: configuration.iceServerCAFile)
+        }
         options.transportPolicy = configuration.iceTransportPolicy == .relay ? .relay : .all
         // --- end STUN/TURN ---
         let certificate: DTLSCertificate
@@ -290,6 +307,7 @@ public final class RTCPeerConnection: Sendable {
         transport.start(remote: .init(credentials: parsed.credentials, candidates: parsed.candidates,
                                       endOfCandidates: parsed.endOfCandidates, fingerprints: parsed.fingerprints,
                                       dtlsRole: dtlsRole, sctp: sctp))
+        resolveMDNSCandidates(in: parsed.description, transport: transport)
         updateStates { $0.connectionState = .connecting }
     }
 
@@ -344,7 +362,7 @@ public final class RTCPeerConnection: Sendable {
         }
     }
 
-    private func emitSignalingState() {
+    func emitSignalingState() {
         let (value, handler) = state.withLock { ($0.signalingState, $0.handlers.onSignalingStateChange) }
         handler?(value)
     }

@@ -29,37 +29,79 @@ public final class SineTrack: AudioStreamTrack, @unchecked Sendable {
 }
 
 /// Moving vertical bars in I420 at 30 fps, paced to real time; every frame differs from the previous one.
+///
+/// The bars are rendered once into a strip one period wider than the frame; each frame copies rows out of it at a
+/// moving offset, so a frame costs a few memcpys, not a per-pixel loop.
 public final class PatternTrack: VideoStreamTrack, @unchecked Sendable {
     // @unchecked: `count` is touched only by recv(), called from one task at a time; the rest is immutable.
     public let width: Int
     public let height: Int
+    private static let period = 128
+    private let strip: VideoFrame
     private nonisolated(unsafe) var count = 0
 
     public init(width: Int = 320, height: Int = 240) {
         self.width = width
         self.height = height
-        super.init()
-    }
-
-    public override func recv() async throws -> VideoFrame {
-        let (pts, timeBase) = try await nextTimestamp()
-        let offset = count * 4
-        count += 1
-        var rgb = [UInt8](repeating: 0, count: width * height * 3)
+        let stripWidth = width + Self.period
+        var rgb = [UInt8](repeating: 0, count: stripWidth * height * 3)
         for y in 0..<height {
-            for x in 0..<width {
-                let bar = ((x + offset) / 32) % 4
-                let i = (y * width + x) * 3
+            for x in 0..<stripWidth {
+                let bar = (x / 32) % 4
+                let i = (y * stripWidth + x) * 3
                 rgb[i] = bar == 1 ? 220 : 30
                 rgb[i + 1] = bar == 2 ? 220 : 40
                 rgb[i + 2] = bar == 3 ? 220 : UInt8(truncatingIfNeeded: y)
             }
         }
-        var frame = VideoFrame(rgb24: rgb, width: width, height: height).converted(to: .yuv420p)
+        self.strip = VideoFrame(rgb24: rgb, width: stripWidth, height: height).converted(to: .yuv420p)
+        super.init()
+    }
+
+    public override func recv() async throws -> VideoFrame {
+        let (pts, timeBase) = try await nextTimestamp()
+        let offset = (count * 4) % Self.period  // even, so chroma stays aligned
+        count += 1
+        var frame = VideoFrame(width: width, height: height, format: .yuv420p)
+        var data = [UInt8]()
+        data.reserveCapacity(frame.data.count)
+        let source = strip.data
+        for (from, to) in zip(strip.planes, frame.planes) {
+            let shift = offset * to.width / width
+            for row in 0..<to.height {
+                let start = from.offset + row * from.lineSize + shift
+                data.append(contentsOf: source[start..<(start + to.width)])
+            }
+        }
+        frame.data = data
         frame.pts = pts
         frame.timeBase = timeBase
         return frame
     }
+
+    /// Which frame of the pattern a (decoded) picture shows: the bar offset whose middle luma row matches it best,
+    /// and the mean absolute luma difference there (0 for a perfect copy; a few units after lossy coding).
+    public func identify(_ picture: VideoFrame) -> (offset: Int, error: Double) {
+        guard picture.width == width, picture.height == height else { return (0, .infinity) }
+        let frame = picture.format == .yuv420p ? picture : picture.converted(to: .yuv420p)
+        let lumaIn = frame.planes[0], lumaStrip = strip.planes[0]
+        let row = height / 2
+        let pixels = frame.data, reference = strip.data
+        var best = (offset: 0, error: Double.infinity)
+        for offset in stride(from: 0, to: Self.period, by: 4) {
+            var total = 0
+            for x in 0..<width {
+                total += abs(Int(pixels[lumaIn.offset + row * lumaIn.lineSize + x]) -
+                             Int(reference[lumaStrip.offset + row * lumaStrip.lineSize + x + offset]))
+            }
+            let error = Double(total) / Double(width)
+            if error < best.error { best = (offset, error) }
+        }
+        return best
+    }
+
+    /// The offset of the frame `frames` after one showing `offset` (the bars move 4 pixels a frame, period 128).
+    public static func offset(after offset: Int, frames: Int) -> Int { (offset + frames * 4) % period }
 }
 
 /// Signal measures for tests.
@@ -74,6 +116,23 @@ public enum SignalAnalysis {
             s1 = s0
         }
         return s1 * s1 + s2 * s2 - k * s1 * s2
+    }
+
+    /// The frequency of the strongest tone in `range`, to within a quarter hertz: a coarse Goertzel scan in 5 Hz
+    /// steps, then a fine one around the best.
+    public static func peakFrequency(_ samples: [Int16], sampleRate: Int, in range: ClosedRange<Double> = 50...4000) -> Double {
+        func best(from low: Double, to high: Double, step: Double) -> Double {
+            var peak = (frequency: low, power: -1.0)
+            var f = low
+            while f <= high {
+                let p = power(samples, sampleRate: sampleRate, frequency: f)
+                if p > peak.power { peak = (f, p) }
+                f += step
+            }
+            return peak.frequency
+        }
+        let coarse = best(from: range.lowerBound, to: range.upperBound, step: 5)
+        return best(from: max(range.lowerBound, coarse - 5), to: min(range.upperBound, coarse + 5), step: 0.25)
     }
 
     /// The first channel of interleaved s16 samples.

@@ -1,4 +1,5 @@
 import AsyncRTC
+import AsyncRTCTesting
 import Foundation
 import RTCCrypto
 import Synchronization
@@ -8,16 +9,10 @@ import Testing
 @Suite(.serialized) struct PeerConnectionDataChannelTests {
     static let configuration = RTCConfiguration(loopbackOnly: true)
 
-    /// Collects what a channel receives.
-    final class Inbox: Sendable {
-        let messages = Mutex<[RTCDataChannelMessage]>([])
-        func add(_ m: RTCDataChannelMessage) { messages.withLock { $0.append(m) } }
-        var count: Int { messages.withLock { $0.count } }
-    }
+    typealias Inbox = MessageInbox
 
     static func waitUntil(_ seconds: Double = 20, _ condition: () -> Bool) async throws {
-        let deadline = ContinuousClock.now + .milliseconds(Int(seconds * 1000))
-        while !condition() && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(10)) }
+        try await AsyncRTCTesting.waitUntil(seconds, condition)
     }
 
     @Test func offerAnswerOpensAChannelAndMessagesCrossIntact() async throws {

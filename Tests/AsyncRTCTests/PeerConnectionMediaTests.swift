@@ -10,8 +10,7 @@ import Testing
     static let configuration = RTCConfiguration(loopbackOnly: true)
 
     static func waitUntil(_ seconds: Double = 20, _ condition: () -> Bool) async throws {
-        let deadline = ContinuousClock.now + .milliseconds(Int(seconds * 1000))
-        while !condition() && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(10)) }
+        try await AsyncRTCTesting.waitUntil(seconds, condition)
     }
 
     /// The remote tracks a connection announced through onTrack.
@@ -70,7 +69,8 @@ import Testing
         answerer.onTrack = { track, _, streams in atAnswerer.add(track, streams) }
 
         try offerer.addTrack(SineTrack(frequency: 440))
-        try offerer.addTrack(PatternTrack(width: 320, height: 240))
+        let pattern = PatternTrack(width: 320, height: 240)
+        try offerer.addTrack(pattern)
         try answerer.addTrack(SineTrack(frequency: 1000))
         try answerer.addTrack(PatternTrack(width: 160, height: 120))
         try await Self.negotiate(offerer, answerer)
@@ -84,17 +84,31 @@ import Testing
         let audioAtOfferer = try #require(atOfferer.first(.audio) as? AudioStreamTrack)
         let (a, rateA, _) = try await Self.collectAudio(audioAtAnswerer, frames: 75)
         let (b, rateB, _) = try await Self.collectAudio(audioAtOfferer, frames: 75)
-        // Each side hears the other's tone: its power dominates the other frequency by far.
+        // Each side hears the other's tone: the spectral peak is at its frequency (± 2 Hz), and it dominates.
+        let peakA = SignalAnalysis.peakFrequency(a, sampleRate: rateA)
+        let peakB = SignalAnalysis.peakFrequency(b, sampleRate: rateB)
+        #expect(abs(peakA - 440) <= 2, "peak at \(peakA) Hz")
+        #expect(abs(peakB - 1000) <= 2, "peak at \(peakB) Hz")
         #expect(SignalAnalysis.power(a, sampleRate: rateA, frequency: 440) >
                 100 * SignalAnalysis.power(a, sampleRate: rateA, frequency: 1000))
-        #expect(SignalAnalysis.power(b, sampleRate: rateB, frequency: 1000) >
-                100 * SignalAnalysis.power(b, sampleRate: rateB, frequency: 440))
 
         let videoAtAnswerer = try #require(atAnswerer.first(.video) as? VideoStreamTrack)
         let videoAtOfferer = try #require(atOfferer.first(.video) as? VideoStreamTrack)
+        // The content, not just the count: each decoded frame is the pattern at the offset its timestamp implies.
+        var first: (offset: Int, pts: Int64)?
         for _ in 0..<20 {
             let frame = try await videoAtAnswerer.recv()
             #expect(frame.width == 320 && frame.height == 240)
+            let (offset, error) = pattern.identify(frame)
+            #expect(error < 12, "the picture is the pattern (mean luma error \(error))")
+            let pts = try #require(frame.pts)
+            if let first {
+                let elapsed = UInt32(truncatingIfNeeded: pts) &- UInt32(truncatingIfNeeded: first.pts)  // RTP clock, wraps
+                let frames = (Int(elapsed) + 1500) / 3000
+                #expect(offset == PatternTrack.offset(after: first.offset, frames: frames), "bars moved with time")
+            } else {
+                first = (offset, pts)
+            }
         }
         for _ in 0..<20 {
             let frame = try await videoAtOfferer.recv()
@@ -102,7 +116,7 @@ import Testing
         }
 
         // Stats with W3C names and units; RTT appears once a report block about our stream came back.
-        try await Self.waitUntil(10) {
+        try await Self.waitUntil(30) {
             let senders = offerer.getSenders()
             return senders.allSatisfy { $0.state.withLock { $0.roundTripTime } != nil }
         }
@@ -144,6 +158,38 @@ import Testing
             let frame = try await video.recv()
             #expect(frame.width == 320 && frame.height == 240)
         }
+        await offerer.close()
+        await answerer.close()
+    }
+
+    /// 640x480 at 30 fps for 10 s, VP8 and VP9: the receiver decodes ≥ 95 % of the frames sent, at the right size
+    /// and with the right content.
+    @Test(arguments: ["VP8", "VP9"])
+    func tenSecondsOf640x480DecodeAtLeast95Percent(codec: String) async throws {
+        let offerer = RTCPeerConnection(configuration: Self.configuration)
+        let answerer = RTCPeerConnection(configuration: Self.configuration)
+        let tracks = Tracks()
+        answerer.onTrack = { track, _, streams in tracks.add(track, streams) }
+        let pattern = PatternTrack(width: 640, height: 480)
+        let transceiver = try offerer.addTransceiver(pattern, direction: .sendonly)
+        try transceiver.setCodecPreferences(RTCRtpSender.getCapabilities(.video).codecs.filter { $0.name == codec })
+        try await Self.negotiate(offerer, answerer)
+        let video = try #require(tracks.first(.video) as? VideoStreamTrack)
+        let received = Mutex(0), wrong = Mutex(0)
+        let consumer = Task {
+            while let frame = try? await video.recv() {
+                received.withLock { $0 += 1 }
+                if frame.width != 640 || frame.height != 480 || pattern.identify(frame).error >= 12 { wrong.withLock { $0 += 1 } }
+            }
+        }
+        try await Task.sleep(for: .seconds(10))
+        let sender = transceiver.sender
+        let encoded = sender.state.withLock { $0.counters.framesEncoded }
+        try await Self.waitUntil(5) { received.withLock { $0 } >= encoded }  // the last frames in flight
+        let decoded = received.withLock { $0 }
+        #expect(encoded > 0 && Double(decoded) >= 0.95 * Double(encoded), "\(decoded) of \(encoded) frames decoded")
+        #expect(wrong.withLock { $0 } == 0, "every frame 640x480 and the pattern")
+        consumer.cancel()
         await offerer.close()
         await answerer.close()
     }

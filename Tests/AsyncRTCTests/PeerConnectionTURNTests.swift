@@ -1,4 +1,5 @@
 import AsyncRTC
+import AsyncRTCTesting
 import Foundation
 #if canImport(Glibc)
 import Glibc
@@ -67,7 +68,8 @@ import Testing
         let cases: [(RTCIceServer, RTCError.Code)] = [
             (RTCIceServer(urls: ["stun:bad host"]), .syntax),
             (RTCIceServer(urls: ["turn:127.0.0.1:3478"]), .invalidAccess),  // no credentials
-            (RTCIceServer(urls: ["turns:127.0.0.1"], username: "u", credential: "p"), .notSupported),
+            (RTCIceServer(urls: ["turns:127.0.0.1?transport=udp"], username: "u", credential: "p"), .notSupported),
+            (RTCIceServer(urls: ["stuns:127.0.0.1"]), .notSupported),
         ]
         for (server, code) in cases {
             let pc = RTCPeerConnection(configuration: RTCConfiguration(iceServers: [server], loopbackOnly: true))
@@ -80,15 +82,10 @@ import Testing
 /// Peer connections with STUN and TURN servers: a real coturn on loopback.
 @Suite(.enabled(if: TURNServerProcess.isAvailable), .serialized)
 struct PeerConnectionTURNTests {
-    final class Inbox: Sendable {
-        let messages = Mutex<[RTCDataChannelMessage]>([])
-        func add(_ m: RTCDataChannelMessage) { messages.withLock { $0.append(m) } }
-        var count: Int { messages.withLock { $0.count } }
-    }
+    typealias Inbox = MessageInbox
 
     static func waitUntil(_ seconds: Double = 20, _ condition: () -> Bool) async throws {
-        let deadline = ContinuousClock.now + .milliseconds(Int(seconds * 1000))
-        while !condition() && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(10)) }
+        try await AsyncRTCTesting.waitUntil(seconds, condition)
     }
 
     static func candidateLines(_ sdp: String) -> [String] {

@@ -1,4 +1,5 @@
 import AsyncRTC
+import AsyncRTCTesting
 import AsyncRTCContrib
 import Foundation
 import RTCCrypto
@@ -6,7 +7,7 @@ import Synchronization
 import Testing
 
 /// Data channels between AsyncRTC and a real aiortc (pinned, from PyPI), in both roles, over loopback UDP.
-@Suite(.enabled(if: PythonPeer.isAvailable), .serialized)
+@Suite(.enabled(if: PythonPeer.isAvailable), .serialized, .timeLimit(.minutes(3)))
 struct DataChannelInteropTests {
     static let configuration = RTCConfiguration(loopbackOnly: true)
     /// The same messages the peer script sends (TEST_MESSAGES in datachannel_peer.py).
@@ -23,21 +24,16 @@ struct DataChannelInteropTests {
         return (kind, bytes.count, Digest.hash(.sha256, bytes).map { String(format: "%02x", $0) }.joined())
     }
 
-    final class Inbox: Sendable {
-        let messages = Mutex<[RTCDataChannelMessage]>([])
-        func add(_ m: RTCDataChannelMessage) { messages.withLock { $0.append(m) } }
-        var count: Int { messages.withLock { $0.count } }
-    }
+    typealias Inbox = MessageInbox
 
     static func waitUntil(_ seconds: Double = 30, _ condition: () -> Bool) async throws {
-        let deadline = ContinuousClock.now + .milliseconds(Int(seconds * 1000))
-        while !condition() && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
+        try await AsyncRTCTesting.waitUntil(seconds, condition)
     }
 
     @Test func asyncRTCOffersAiortcAnswersAndEchoes() async throws {
         let port = Int.random(in: 20_000..<60_000)
         let out = URL(fileURLWithPath: NSTemporaryDirectory() + "asyncrtc-dc-\(UUID().uuidString).jsonl")
-        let signaling = TcpSocketSignaling(host: "127.0.0.1", port: port)
+        let signaling = TcpSocketSignaling(host: "127.0.0.1", port: port, acceptTimeout: .seconds(90))
         let peer = try PythonPeer("datachannel_peer.py", ["answer", "127.0.0.1", String(port), out.path])
 
         let pc = RTCPeerConnection(configuration: Self.configuration)
@@ -94,7 +90,7 @@ struct DataChannelInteropTests {
         let port = Int.random(in: 20_000..<60_000)
         let out = URL(fileURLWithPath: NSTemporaryDirectory() + "asyncrtc-dc-\(UUID().uuidString).jsonl")
         let peer = try PythonPeer("datachannel_peer.py", ["offer", "127.0.0.1", String(port), out.path])
-        let signaling = TcpSocketSignaling(host: "127.0.0.1", port: port)
+        let signaling = TcpSocketSignaling(host: "127.0.0.1", port: port, acceptTimeout: .seconds(90))
 
         let pc = RTCPeerConnection(configuration: Self.configuration)
         let inbox = Inbox()

@@ -3,7 +3,7 @@ import RTCCrypto
 import Testing
 
 /// The Swift examples (built by `swift build`) against aiortc speaking the protocols of aiortc's own examples.
-@Suite(.enabled(if: PythonPeer.isAvailable), .serialized)
+@Suite(.enabled(if: PythonPeer.isAvailable), .serialized, .timeLimit(.minutes(3)))
 struct ExampleInteropTests {
     /// A built example binary, next to the test bundle.
     static func example(_ name: String) throws -> URL {

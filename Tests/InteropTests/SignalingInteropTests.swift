@@ -4,7 +4,7 @@ import Foundation
 import Testing
 
 /// AsyncRTC's signaling against aiortc's own `aiortc.contrib.signaling`, in both roles, over TCP and Unix sockets.
-@Suite(.enabled(if: PythonPeer.isAvailable), .serialized)
+@Suite(.enabled(if: PythonPeer.isAvailable), .serialized, .timeLimit(.minutes(3)))
 struct SignalingInteropTests {
     static let ourCandidate = try! RTCIceCandidate(
         sdp: "candidate:1 1 udp 2130706431 127.0.0.1 40000 typ host", sdpMid: "0", sdpMLineIndex: 0)
@@ -15,7 +15,7 @@ struct SignalingInteropTests {
         switch kind {
         case .tcp:
             let port = Int.random(in: 20_000..<60_000)
-            return (TcpSocketSignaling(host: "127.0.0.1", port: port), ["tcp", "127.0.0.1", String(port)])
+            return (TcpSocketSignaling(host: "127.0.0.1", port: port, acceptTimeout: .seconds(90)), ["tcp", "127.0.0.1", String(port)])
         case .unix:
             let path = NSTemporaryDirectory() + "asyncrtc-\(UUID().uuidString).sock"
             return (UnixSocketSignaling(path: path), ["unix", path])

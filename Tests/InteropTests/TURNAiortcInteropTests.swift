@@ -1,4 +1,5 @@
 import AsyncRTC
+import AsyncRTCTesting
 import AsyncRTCContrib
 import Foundation
 #if canImport(Glibc)
@@ -10,7 +11,7 @@ import Testing
 
 /// AsyncRTC, relay-only, and a real aiortc (configured with the same TURN server) through coturn on loopback,
 /// with the Swift side reaching coturn over UDP and over TCP.
-@Suite(.enabled(if: PythonPeer.isAvailable && TURNServerProcess.isAvailable), .serialized)
+@Suite(.enabled(if: PythonPeer.isAvailable && TURNServerProcess.isAvailable), .serialized, .timeLimit(.minutes(3)))
 struct TURNAiortcInteropTests {
     /// The same messages the peer script sends (TEST_MESSAGES in turn_peer.py).
     static let testMessages: [RTCDataChannelMessage] = [
@@ -26,15 +27,10 @@ struct TURNAiortcInteropTests {
         return (kind, bytes.count, Digest.hash(.sha256, bytes).map { String(format: "%02x", $0) }.joined())
     }
 
-    final class Inbox: Sendable {
-        let messages = Mutex<[RTCDataChannelMessage]>([])
-        func add(_ m: RTCDataChannelMessage) { messages.withLock { $0.append(m) } }
-        var count: Int { messages.withLock { $0.count } }
-    }
+    typealias Inbox = MessageInbox
 
     static func waitUntil(_ seconds: Double = 30, _ condition: () -> Bool) async throws {
-        let deadline = ContinuousClock.now + .milliseconds(Int(seconds * 1000))
-        while !condition() && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
+        try await AsyncRTCTesting.waitUntil(seconds, condition)
     }
 
     static func configuration(_ turn: TURNServerProcess, _ transport: String) -> RTCConfiguration {
@@ -69,7 +65,7 @@ struct TURNAiortcInteropTests {
         defer { turn.stop() }
         let port = Int.random(in: 20_000..<60_000)
         let out = URL(fileURLWithPath: NSTemporaryDirectory() + "asyncrtc-turn-\(UUID().uuidString).jsonl")
-        let signaling = TcpSocketSignaling(host: "127.0.0.1", port: port)
+        let signaling = TcpSocketSignaling(host: "127.0.0.1", port: port, acceptTimeout: .seconds(90))
         let peer = try PythonPeer("turn_peer.py", Self.peerArguments("answer", port, out, turn, transport))
 
         let pc = RTCPeerConnection(configuration: Self.configuration(turn, transport))
@@ -122,7 +118,7 @@ struct TURNAiortcInteropTests {
         let port = Int.random(in: 20_000..<60_000)
         let out = URL(fileURLWithPath: NSTemporaryDirectory() + "asyncrtc-turn-\(UUID().uuidString).jsonl")
         let peer = try PythonPeer("turn_peer.py", Self.peerArguments("offer", port, out, turn, transport))
-        let signaling = TcpSocketSignaling(host: "127.0.0.1", port: port)
+        let signaling = TcpSocketSignaling(host: "127.0.0.1", port: port, acceptTimeout: .seconds(90))
 
         let pc = RTCPeerConnection(configuration: Self.configuration(turn, transport))
         let inbox = Inbox()

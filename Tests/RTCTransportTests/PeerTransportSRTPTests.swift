@@ -1,6 +1,7 @@
 import NIOCore
 import NIOPosix
 @testable import RTCTransport
+import RTCCrypto
 import RTCWire
 import Synchronization
 import Testing
@@ -67,7 +68,42 @@ import Testing
         #expect(peers[1].srtpCounters.authenticationFailures == 1)
         #expect(inbox.count == received.count)
 
+        // Replayed and tampered packets, protected with the sender's real session: the first copy passes, the
+        // replay and the tampered one are dropped and counted.
+        var protected = try Self.rtp(sequence: 500, payload: Array(repeating: 7, count: 80))
+        try peers[0].media.withLock { state throws in try state.outbound?.protect(rtp: &protected) }
+        let delivered = inbox.count
+        peers[1].receiveSRTP(protected, isRTCP: false)
+        peers[1].receiveSRTP(protected, isRTCP: false)
+        var tampered = try Self.rtp(sequence: 501, payload: Array(repeating: 7, count: 80))
+        try peers[0].media.withLock { state throws in try state.outbound?.protect(rtp: &tampered) }
+        tampered.setInteger(tampered.getInteger(at: tampered.readerIndex + 20, as: UInt8.self)! ^ 0x01,
+                            at: tampered.readerIndex + 20)
+        peers[1].receiveSRTP(tampered, isRTCP: false)
+        try await Self.waitFor { inbox.count == delivered + 1 }
+        #expect(inbox.count == delivered + 1, "only the genuine first copy is delivered")
+        #expect(peers[1].srtpCounters.replays == 1)
+        #expect(peers[1].srtpCounters.authenticationFailures == 2)
+
         for peer in peers { await peer.close() }
+        try await group.shutdownGracefully()
+    }
+
+    @Test func nothingIsSentOrDeliveredBeforeDTLSExportsKeys() async throws {
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        var options = ICEEndpoint.Options()
+        options.loopbackOnly = true
+        let transport = try await PeerTransport.make(on: group.next(), iceRole: .controlling,
+                                                     certificate: try DTLSCertificate.generate(), iceOptions: options) { _ in }
+        let inbox = Inbox()
+        transport.setMediaReceiver { packet in inbox.packets.withLock { $0.append(packet) } }
+        #expect(!transport.isSRTPReady)
+        #expect(!transport.sendRTP(try Self.rtp(sequence: 1, payload: [1, 2, 3])), "plain RTP never leaves")
+        transport.receiveSRTP(try Self.rtp(sequence: 1, payload: [1, 2, 3]), isRTCP: false)
+        #expect(transport.srtpCounters.unsentBeforeKeys == 1)
+        #expect(transport.srtpCounters.droppedBeforeKeys == 1)
+        #expect(inbox.count == 0)
+        await transport.close()
         try await group.shutdownGracefully()
     }
 }

@@ -28,6 +28,9 @@ final class MediaEngine: Sendable {
         var ticker: RepeatedTask?
         var ticks = 0
         var nextReportTick = 50
+        var firSequence: UInt8 = 0
+        /// The transport-wide sequence number of the next RTP packet (draft-holmer-rmcat-transport-wide-cc-extensions).
+        var transportSequence = UInt16.random(in: 0...UInt16.max)
         var unroutedPackets = 0
         var malformedPackets = 0
         var closed = false
@@ -75,6 +78,19 @@ final class MediaEngine: Sendable {
         state.withLock { $0.ticker = ticker }
     }
 
+    /// Says goodbye for every SSRC we sent from (RFC 3550 §6.6), in a compound led by a receiver report.
+    func sendGoodbye() {
+        let (transport, transceivers) = state.withLock { ($0.transport, $0.transceivers) }
+        guard let transport else { return }
+        let sources = transceivers.compactMap { t in t.sender.state.withLock { $0.statistics.hasSent } ? t.sender.ssrc : nil }
+        guard !sources.isEmpty else { return }
+        var buffer = ByteBuffer()
+        let packets: [RTCPPacket] = [.receiverReport(RTCPReceiverReport(ssrc: sources[0])),
+                                     .goodbye(RTCPGoodbye(sources: sources))]
+        guard (try? RTCPCompoundPacket(packets: packets).write(to: &buffer)) != nil else { return }
+        transport.sendRTCP(buffer)
+    }
+
     func close() {
         let (ticker, transport) = state.withLock { state in
             state.closed = true
@@ -86,6 +102,14 @@ final class MediaEngine: Sendable {
     }
 
     var counters: (unrouted: Int, malformed: Int) { state.withLock { ($0.unroutedPackets, $0.malformedPackets) } }
+
+    /// The next transport-wide sequence number: one counter across every sender of the connection.
+    func nextTransportSequence() -> UInt16 {
+        state.withLock { state in
+            defer { state.transportSequence &+= 1 }
+            return state.transportSequence
+        }
+    }
 
     // MARK: Receive
 
@@ -220,7 +244,17 @@ final class MediaEngine: Sendable {
                                                         lostSequenceNumbers: feedback.nacks)))
         }
         if feedback.pli {
-            packets.append(.pictureLossIndication(RTCPPictureLossIndication(senderSSRC: feedbackSSRC, mediaSSRC: media)))
+            if feedback.useFIR {
+                // RFC 5104 §4.3.1: FIR when only `ccm fir` was negotiated; a new sequence number per request.
+                let sequence = state.withLock { state -> UInt8 in
+                    defer { state.firSequence &+= 1 }
+                    return state.firSequence
+                }
+                packets.append(.fullIntraRequest(RTCPFullIntraRequest(senderSSRC: feedbackSSRC,
+                                                                      entries: [.init(ssrc: media, sequenceNumber: sequence)])))
+            } else {
+                packets.append(.pictureLossIndication(RTCPPictureLossIndication(senderSSRC: feedbackSSRC, mediaSSRC: media)))
+            }
         }
         if let remb = feedback.remb {
             packets.append(.receiverEstimatedMaxBitrate(RTCPReceiverEstimatedMaxBitrate(

@@ -105,6 +105,7 @@ enum RTPExtensionURI {
     static let mid = "urn:ietf:params:rtp-hdrext:sdes:mid"
     static let absSendTime = "http://www.webrtc.org/experiments/rtp-hdrext/abs-send-time"
     static let audioLevel = "urn:ietf:params:rtp-hdrext:ssrc-audio-level"
+    static let transportWideCC = "http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01"
 }
 
 /// The codecs and payload types this side offers, in preference order.
@@ -135,7 +136,8 @@ enum SupportedCodecs {
     static let audioExtensions = [RTCRtpHeaderExtensionParameters(id: 1, uri: RTPExtensionURI.mid),
                                   RTCRtpHeaderExtensionParameters(id: 2, uri: RTPExtensionURI.audioLevel)]
     static let videoExtensions = [RTCRtpHeaderExtensionParameters(id: 1, uri: RTPExtensionURI.mid),
-                                  RTCRtpHeaderExtensionParameters(id: 3, uri: RTPExtensionURI.absSendTime)]
+                                  RTCRtpHeaderExtensionParameters(id: 3, uri: RTPExtensionURI.absSendTime),
+                                  RTCRtpHeaderExtensionParameters(id: 4, uri: RTPExtensionURI.transportWideCC)]
     static func extensions(for kind: MediaKind) -> [RTCRtpHeaderExtensionParameters] {
         kind == .audio ? audioExtensions : videoExtensions
     }

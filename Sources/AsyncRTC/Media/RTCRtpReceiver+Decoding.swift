@@ -1,69 +1,15 @@
 import RTCMedia
 import RTCWire
 
-/// The decode task: depayloads assembled frames and decodes them off the event loop, then pushes the frames into
-/// the remote track. Decoders live in the task (one per codec) and never cross threads.
+/// The decode task: depayloads assembled frames and decodes them on the receiver's worker thread (never the event
+/// loop), then pushes the frames into the remote track. Decoders live on that worker and never cross threads.
 extension RTCRtpReceiver {
     func decodeLoop(_ jobs: AsyncStream<DecodeJob>) async {
-        var audioDecoders: [String: any AudioDecoding] = [:]
-        var videoDecoders: [String: any VideoDecoding] = [:]
-        var lastAudioSamples = 960
+        // Decoders live on the receiver's own worker thread: decoding never blocks the loop or the cooperative pool.
+        let decoders = CodecWorker.Bound(Decoders(), on: CodecWorker(label: "AsyncRTC.decoder"))
         for await job in jobs {
-            let key = job.codec.mimeType.lowercased()
             do {
-                switch track {
-                case let audio as RemoteAudioTrack:
-                    if audioDecoders[key] == nil {
-                        audioDecoders[key] = try MediaCodecs.makeAudioDecoder(mimeType: job.codec.mimeType,
-                                                                              parameters: job.codec.parameters)
-                    }
-                    guard let decoder = audioDecoders[key] else { continue }
-                    if job.frame.isLoss {
-                        if let concealed = try decoder.concealLoss(samples: lastAudioSamples) {
-                            audio.push(concealed)
-                            state.withLock { $0.counters.concealedFrames += 1 }
-                        }
-                        continue
-                    }
-                    guard let payload = job.frame.payloads.first else { continue }
-                    let bytes = Array(payload.readableBytesView)
-                    forward(EncodedFrame(data: bytes, timestamp: job.frame.timestamp, isKeyframe: true,
-                                         duration: UInt32(lastAudioSamples)), codec: job.codec)
-                    var frame = try decoder.decode(bytes)
-                    lastAudioSamples = frame.samples
-                    frame.pts = Int64(job.frame.timestamp)
-                    frame.timeBase = MediaTimeBase(numerator: 1, denominator: job.codec.clockRate)
-                    audio.push(frame)
-                    state.withLock { $0.counters.framesDecoded += 1 }
-                case let video as RemoteVideoTrack:
-                    guard job.frame.isComplete else {
-                        state.withLock { $0.counters.framesDropped += 1 }
-                        continue
-                    }
-                    let isVP9 = key == "video/vp9"
-                    let data = try isVP9 ? VP9Depayloader.frame(from: job.frame.payloads)
-                                         : VP8Depayloader.frame(from: job.frame.payloads)
-                    let keyframe = job.frame.payloads.first.map {
-                        isVP9 ? VP9Depayloader.isKeyframe(payload: $0) : VP8Depayloader.isKeyframe(payload: $0)
-                    } ?? false
-                    forward(EncodedFrame(data: data, timestamp: job.frame.timestamp, isKeyframe: keyframe, duration: 0),
-                            codec: job.codec)
-                    if videoDecoders[key] == nil { videoDecoders[key] = try MediaCodecs.makeVideoDecoder(mimeType: job.codec.mimeType) }
-                    guard let decoder = videoDecoders[key] else { continue }
-                    for var frame in try decoder.decode(data) {
-                        frame.pts = Int64(job.frame.timestamp)
-                        frame.timeBase = MediaTimeBase(numerator: 1, denominator: job.codec.clockRate)
-                        state.withLock { state in
-                            state.counters.framesDecoded += 1
-                            if keyframe { state.counters.keyFramesDecoded += 1 }
-                            state.counters.frameWidth = frame.width
-                            state.counters.frameHeight = frame.height
-                        }
-                        video.push(frame)
-                    }
-                default:
-                    continue
-                }
+                try await decoders.run { [self] decoders in try decode(job, with: &decoders) }
             } catch {
                 // A corrupt or undecodable frame: count it; video asks for a key frame on the next tick.
                 state.withLock { state in
@@ -71,6 +17,71 @@ extension RTCRtpReceiver {
                     state.keyframeWanted = true
                 }
             }
+        }
+    }
+
+    /// The decoders of one receiver, one per codec, and what PLC needs to know.
+    struct Decoders {
+        var audio: [String: any AudioDecoding] = [:]
+        var video: [String: any VideoDecoding] = [:]
+        var lastAudioSamples = 960
+    }
+
+    /// Depayloads and decodes one frame on the worker, then pushes the result into the track.
+    private func decode(_ job: DecodeJob, with decoders: inout Decoders) throws {
+        let key = job.codec.mimeType.lowercased()
+        switch track {
+        case let audio as RemoteAudioTrack:
+            if decoders.audio[key] == nil {
+                decoders.audio[key] = try MediaCodecs.makeAudioDecoder(mimeType: job.codec.mimeType,
+                                                                      parameters: job.codec.parameters)
+            }
+            guard let decoder = decoders.audio[key] else { return }
+            if job.frame.isLoss {
+                if let concealed = try decoder.concealLoss(samples: decoders.lastAudioSamples) {
+                    audio.push(concealed)
+                    state.withLock { $0.counters.concealedFrames += 1 }
+                }
+                return
+            }
+            guard let payload = job.frame.payloads.first else { return }
+            let bytes = Array(payload.readableBytesView)
+            forward(EncodedFrame(data: bytes, timestamp: job.frame.timestamp, isKeyframe: true,
+                                 duration: UInt32(decoders.lastAudioSamples)), codec: job.codec)
+            var frame = try decoder.decode(bytes)
+            decoders.lastAudioSamples = frame.samples
+            frame.pts = Int64(job.frame.timestamp)
+            frame.timeBase = MediaTimeBase(numerator: 1, denominator: job.codec.clockRate)
+            audio.push(frame)
+            state.withLock { $0.counters.framesDecoded += 1 }
+        case let video as RemoteVideoTrack:
+            guard job.frame.isComplete else {
+                state.withLock { $0.counters.framesDropped += 1 }
+                return
+            }
+            let isVP9 = key == "video/vp9"
+            let data = try isVP9 ? VP9Depayloader.frame(from: job.frame.payloads)
+                                 : VP8Depayloader.frame(from: job.frame.payloads)
+            let keyframe = job.frame.payloads.first.map {
+                isVP9 ? VP9Depayloader.isKeyframe(payload: $0) : VP8Depayloader.isKeyframe(payload: $0)
+            } ?? false
+            forward(EncodedFrame(data: data, timestamp: job.frame.timestamp, isKeyframe: keyframe, duration: 0),
+                    codec: job.codec)
+            if decoders.video[key] == nil { decoders.video[key] = try MediaCodecs.makeVideoDecoder(mimeType: job.codec.mimeType) }
+            guard let decoder = decoders.video[key] else { return }
+            for var frame in try decoder.decode(data) {
+                frame.pts = Int64(job.frame.timestamp)
+                frame.timeBase = MediaTimeBase(numerator: 1, denominator: job.codec.clockRate)
+                state.withLock { state in
+                    state.counters.framesDecoded += 1
+                    if keyframe { state.counters.keyFramesDecoded += 1 }
+                    state.counters.frameWidth = frame.width
+                    state.counters.frameHeight = frame.height
+                }
+                video.push(frame)
+            }
+        default:
+            return
         }
     }
 

@@ -30,6 +30,8 @@ public final class RTCRtpReceiver: Sendable {
         var jitter: JitterBuffer?
         var nack = NACKGenerator()
         var nackEnabled = false
+        /// Key frames are requested with PLI when `nack pli` was negotiated, else with FIR when `ccm fir` was.
+        var useFIR = false
         var statistics: ReceiveStatistics?
         var estimator: RemoteBitrateEstimator?
         var decode: AsyncStream<DecodeJob>.Continuation?
@@ -100,6 +102,7 @@ public final class RTCRtpReceiver: Sendable {
                 else { state.codecs[codec.payloadType] = codec }
             }
             state.nackEnabled = codecs.contains { $0.hasFeedback("nack") }
+            state.useFIR = !codecs.contains { $0.hasFeedback("nack", "pli") } && codecs.contains { $0.hasFeedback("ccm", "fir") }
             state.absSendTimeExtensionID = extensions.first { $0.uri == RTPExtensionURI.absSendTime }?.id
             if let ssrc { state.ssrc = ssrc }
             if let rtxSSRC { state.rtxSSRC = rtxSSRC }
@@ -134,6 +137,8 @@ public final class RTCRtpReceiver: Sendable {
     struct Feedback {
         var nacks: [UInt16] = []
         var pli = false
+        /// Ask with FIR instead of PLI (only `ccm fir` negotiated).
+        var useFIR = false
         var remb: (bitrate: Int, ssrcs: [UInt32])?
         var mediaSSRC: UInt32?
         var isEmpty: Bool { nacks.isEmpty && !pli && remb == nil }
@@ -167,6 +172,7 @@ public final class RTCRtpReceiver: Sendable {
             state.counters.lastPacketReceived = wallClock
             var feedback = Feedback()
             feedback.mediaSSRC = packet.ssrc
+            feedback.useFIR = state.useFIR
             if state.nackEnabled { state.nack.insert(sequence: packet.sequenceNumber, now: arrival) }
             if kind == .video, let id = state.absSendTimeExtensionID, let ext = packet.headerExtension?[id: id],
                ext.readableBytes == 3, let bytes = ext.getBytes(at: ext.readerIndex, length: 3) {
@@ -192,6 +198,7 @@ public final class RTCRtpReceiver: Sendable {
             guard !state.stopped, let pt = state.currentPayloadType, let codec = state.codecs[pt] else { return Feedback() }
             var feedback = Feedback()
             feedback.mediaSSRC = state.ssrc
+            feedback.useFIR = state.useFIR
             let frames = state.jitter?.pop(now: now) ?? []
             deliver(frames, codec: codec, state: &state)
             if state.jitter?.needsKeyframe == true || (state.keyframeWanted && kind == .video) {

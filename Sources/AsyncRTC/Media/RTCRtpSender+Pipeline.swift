@@ -51,13 +51,15 @@ extension RTCRtpSender {
     }
 
     private func pumpAudio(_ track: AudioStreamTrack, link: Link, generation: Int) async throws {
-        let encoder = try MediaCodecs.makeAudioEncoder(mimeType: link.codec.mimeType, parameters: link.codec.parameters)
+        // Encoding runs on the sender's own worker thread, never on the event loop or the cooperative pool.
+        let encoder = CodecWorker.Bound(try MediaCodecs.makeAudioEncoder(mimeType: link.codec.mimeType,
+                                                                         parameters: link.codec.parameters),
+                                        on: CodecWorker(label: "AsyncRTC.audio-encoder"))
         var first = true
         while isCurrent(generation) {
             let frame = try await track.recv()
             guard isCurrent(generation) else { return }
-            let level = Self.audioLevel(frame)
-            let encoded = try encoder.encode(frame)
+            let (level, encoded) = try await encoder.run { encoder in (Self.audioLevel(frame), try encoder.encode(frame)) }
             guard state.withLock({ $0.parameters.encodings.first?.active ?? true }) else { continue }
             for unit in encoded {
                 // RFC 7587: one frame per packet; the marker starts a talkspurt (the first packet here).
@@ -70,7 +72,8 @@ extension RTCRtpSender {
     }
 
     private func pumpVideo(_ track: VideoStreamTrack, link: Link, generation: Int) async throws {
-        let encoder = try MediaCodecs.makeVideoEncoder(mimeType: link.codec.mimeType)
+        let encoder = CodecWorker.Bound(try MediaCodecs.makeVideoEncoder(mimeType: link.codec.mimeType),
+                                        on: CodecWorker(label: "AsyncRTC.video-encoder"))
         var packetizer = VideoPacketizer(mimeType: link.codec.mimeType)
         var lastEncoded: Double?
         while isCurrent(generation) {
@@ -93,13 +96,16 @@ extension RTCRtpSender {
             if let cap = encoding.maxBitrate { bitrate = min(bitrate, cap) }
             bitrate = min(max(bitrate, Self.videoBitrateRange.lowerBound), Self.videoBitrateRange.upperBound)
             if let cap = encoding.maxBitrate { bitrate = min(bitrate, cap) }
-            if encoder.targetBitrate != bitrate { encoder.targetBitrate = bitrate }
             let scale = encoding.scaleResolutionDownBy ?? 1
-            let input = scale > 1 ? frame.scaledDown(by: scale) : frame
-            let encoded = try encoder.encode(input, forceKeyframe: forceKeyframe)
+            let target = bitrate
+            let (encoded, width, height) = try await encoder.run { encoder in
+                if encoder.targetBitrate != target { encoder.targetBitrate = target }
+                let input = scale > 1 ? frame.scaledDown(by: scale) : frame
+                return (try encoder.encode(input, forceKeyframe: forceKeyframe), input.width, input.height)
+            }
             state.withLock { state in
-                state.counters.frameWidth = input.width
-                state.counters.frameHeight = input.height
+                state.counters.frameWidth = width
+                state.counters.frameHeight = height
                 state.counters.targetBitrate = bitrate
             }
             for unit in encoded {
@@ -153,8 +159,14 @@ extension RTCRtpSender {
         if let id = link.audioLevelExtensionID, let audioLevel {
             elements.append(.init(id: id, data: ByteBuffer(bytes: [audioLevel])))
         }
-        let headerExtension = elements.isEmpty ? nil : try? RTPHeaderExtension(elements: elements)
+        let shared = elements
         for (index, payload) in payloads.enumerated() {
+            var elements = shared
+            if let id = link.transportSequenceExtensionID, let next = link.transportSequence {
+                let sequence = next()
+                elements.append(.init(id: id, data: ByteBuffer(bytes: [UInt8(sequence >> 8), UInt8(truncatingIfNeeded: sequence)])))
+            }
+            let headerExtension = elements.isEmpty ? nil : try? RTPHeaderExtension(elements: elements)
             let (sequence, rtpTimestamp) = state.withLock { state in
                 defer { state.sequence &+= 1 }
                 return (state.sequence, state.timestampOffset &+ timestamp)

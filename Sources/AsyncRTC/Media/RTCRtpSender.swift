@@ -24,6 +24,9 @@ public final class RTCRtpSender: Sendable {
         var midExtensionID: UInt8?
         var absSendTimeExtensionID: UInt8?
         var audioLevelExtensionID: UInt8?
+        var transportSequenceExtensionID: UInt8?
+        /// Hands out the connection's transport-wide sequence numbers.
+        var transportSequence: (@Sendable () -> UInt16)?
         var cname: String
         /// Whether the negotiated direction lets this side send.
         var sends: Bool

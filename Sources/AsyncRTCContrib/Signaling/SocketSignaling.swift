@@ -13,12 +13,14 @@ enum SignalingEndpoint: Sendable {
 actor SocketSignalingCore {
     private let endpoint: SignalingEndpoint
     private let connectTimeout: Duration
+    private let acceptTimeout: Duration?
     private var connection: LineConnection?
     private var closed = false
 
-    init(endpoint: SignalingEndpoint, connectTimeout: Duration) {
+    init(endpoint: SignalingEndpoint, connectTimeout: Duration, acceptTimeout: Duration?) {
         self.endpoint = endpoint
         self.connectTimeout = connectTimeout
+        self.acceptTimeout = acceptTimeout
     }
 
     func send(_ message: SignalingMessage) async throws {
@@ -66,6 +68,13 @@ actor SocketSignalingCore {
         }
         // One peer only: stop listening once it is connected (or the wait failed).
         defer { server.close(promise: nil) }
+        if let acceptTimeout {
+            let nanoseconds = acceptTimeout.components.seconds * 1_000_000_000 + acceptTimeout.components.attoseconds / 1_000_000_000
+            let timer = server.eventLoop.scheduleTask(in: .nanoseconds(nanoseconds)) {
+                accepted.fail(RTCError(.operation, "no peer connected to the signaling socket within \(acceptTimeout)"))
+            }
+            accepted.futureResult.whenComplete { _ in timer.cancel() }
+        }
         return try await accepted.futureResult.get()
     }
 
@@ -107,8 +116,11 @@ public struct TcpSocketSignaling: Signaling {
     ///   - host: the address to listen on or connect to; aiortc's default is `127.0.0.1`.
     ///   - port: the TCP port; aiortc's default is 1234.
     ///   - connectTimeout: how long the connecting side keeps retrying for the listener.
-    public init(host: String = "127.0.0.1", port: Int = 1234, connectTimeout: Duration = .seconds(60)) {
-        core = SocketSignalingCore(endpoint: .tcp(host: host, port: port), connectTimeout: connectTimeout)
+    ///   - acceptTimeout: how long the listening side waits for the peer; nil (aiortc's behaviour) waits forever.
+    public init(host: String = "127.0.0.1", port: Int = 1234, connectTimeout: Duration = .seconds(60),
+                acceptTimeout: Duration? = nil) {
+        core = SocketSignalingCore(endpoint: .tcp(host: host, port: port), connectTimeout: connectTimeout,
+                                   acceptTimeout: acceptTimeout)
     }
 
     public func connect() async throws {}
@@ -124,8 +136,10 @@ public struct UnixSocketSignaling: Signaling {
     /// - Parameters:
     ///   - path: the socket file; aiortc's default is `aiortc.socket`. The listening side replaces an existing file.
     ///   - connectTimeout: how long the connecting side keeps retrying for the listener.
-    public init(path: String = "aiortc.socket", connectTimeout: Duration = .seconds(60)) {
-        core = SocketSignalingCore(endpoint: .unix(path: path), connectTimeout: connectTimeout)
+    ///   - acceptTimeout: how long the listening side waits for the peer; nil (aiortc's behaviour) waits forever.
+    public init(path: String = "aiortc.socket", connectTimeout: Duration = .seconds(60), acceptTimeout: Duration? = nil) {
+        core = SocketSignalingCore(endpoint: .unix(path: path), connectTimeout: connectTimeout,
+                                   acceptTimeout: acceptTimeout)
     }
 
     public func connect() async throws {}

@@ -64,11 +64,12 @@ extension ICEAgent {
                                             foundation: "prflx" + ICEFoundation.compute(type: .peerReflexive, base: address))
             remoteCandidates.append(learnt)
             actions.append(.remoteCandidateDiscovered(learnt))
+            if selectedPairIndex != nil && !restarting { learntAfterSelection[address] = now }
             for local in localCandidates where local.socket == socket { addPair(local: local, remote: learnt) }
         }
         guard let index = pairs.firstIndex(where: { $0.matches(socket: socket, remote: address) }) else { return }
         pairs[index].requestsReceived += 1
-        lastHeard = now
+        if index == selectedPairIndex { lastHeard = now }
 
         let useCandidate = request.contains(.useCandidate)
         if useCandidate && role == .controlled {
@@ -164,7 +165,7 @@ extension ICEAgent {
         }
         pairs[index].responsesReceived += 1
         pairs[index].currentRoundTripTime = .nanoseconds((now - transaction.firstSent).nanoseconds)
-        lastHeard = now
+        if index == selectedPairIndex { lastHeard = now }
         if transaction.isConsent || index == selectedPairIndex {
             lastConsent = now
             if state == .disconnected { setState(.connected) }
@@ -178,11 +179,16 @@ extension ICEAgent {
             select(index, now: now)
         } else if role == .controlled && pairs[index].nominated {
             select(index, now: now)
+        } else {
+            evaluateRebinding(now: now)
         }
     }
 
     mutating func select(_ index: Int, now: NIODeadline) {
-        guard selectedPairIndex != index else { return }
+        // After a restart, the new generation's nomination is reported even when it picks the same 5-tuple.
+        guard selectedPairIndex != index || restarting else { return }
+        restarting = false
+        learntAfterSelection.removeAll()
         // A pair already selected stays unless the new one was nominated after it (RFC 8445 §8.1.1 lets the
         // controlled agent follow the latest nomination).
         selectedPairIndex = index

@@ -7,8 +7,10 @@ extension ICEAgent {
         guard state != .closed, state != .failed else { return nil }
         var deadlines: [NIODeadline] = transactions.values.map(\.nextRetransmit)
         if let next = nextPacedCheck, hasWaitingWork { deadlines.append(next) }
-        if let started, firstSuccess == nil { deadlines.append(started + configuration.connectionTimeout) }
-        if role == .controlling, selectedPairIndex == nil, nominating == nil, let firstSuccess {
+        if let started, firstSuccess == nil, selectedPairIndex == nil {
+            deadlines.append(started + configuration.connectionTimeout)
+        }
+        if role == .controlling, selectedPairIndex == nil || restarting, nominating == nil, let firstSuccess {
             deadlines.append(firstSuccess + configuration.nominationDelay)
         }
         if let selected = selectedPairIndex {
@@ -20,6 +22,7 @@ extension ICEAgent {
                 if state == .connected || state == .completed { deadlines.append(lastHeard + configuration.disconnectedTimeout) }
             }
             if let lastConsent { deadlines.append(lastConsent + configuration.consentTimeout) }
+            if let rebindingDeadline { deadlines.append(rebindingDeadline) }
         }
         return deadlines.min()
     }
@@ -35,6 +38,7 @@ extension ICEAgent {
         pacedCheck(now: now)
         nominateIfReady(now: now)
         consent(now: now)
+        evaluateRebinding(now: now)
         updateFailure(now: now)
         return takeActions()
     }
@@ -57,7 +61,8 @@ extension ICEAgent {
 
     /// One new check per Ta: a triggered one first, else the highest-priority waiting pair (RFC 8445 §6.1.4.2).
     private mutating func pacedCheck(now: NIODeadline) {
-        guard let next = nextPacedCheck, next <= now, state == .checking || state == .connected else { return }
+        guard let next = nextPacedCheck, next <= now,
+              state == .checking || state == .connected || state == .disconnected else { return }
         var index: Int? = nil
         while !triggered.isEmpty && index == nil {
             let candidate = triggered.removeFirst()
@@ -76,7 +81,7 @@ extension ICEAgent {
     /// pair is still waiting or in progress (or the nomination delay ran out), and checks it again with
     /// USE-CANDIDATE.
     mutating func nominateIfReady(now: NIODeadline) {
-        guard role == .controlling, selectedPairIndex == nil, nominating == nil, let firstSuccess else { return }
+        guard role == .controlling, selectedPairIndex == nil || restarting, nominating == nil, let firstSuccess else { return }
         let succeeded = pairs.indices.filter { pairs[$0].state == .succeeded }
         guard let best = succeeded.max(by: { pairs[$0].priority(role: role) < pairs[$1].priority(role: role) }) else { return }
         let bestPriority = pairs[best].priority(role: role)

@@ -52,6 +52,10 @@ public struct ICEAgent: Sendable {
         /// Consent expires this long after the last authenticated response (RFC 7675 §5.1: 30 s): the agent
         /// fails and sends nothing more.
         public var consentTimeout: TimeAmount = .seconds(30)
+        /// NAT rebinding: the selected pair must have heard nothing this long before an authenticated
+        /// peer-reflexive pair on its socket replaces it (ICEAgent+Restart.swift). Longer than
+        /// ``livenessProbeAfter`` plus a round trip, so that a live but idle pair answers its probe first.
+        public var rebindingSilence: TimeAmount = .milliseconds(3500)
 
         public init() {}
     }
@@ -71,8 +75,8 @@ public struct ICEAgent: Sendable {
 
     /// The timers and limits this agent runs with.
     public let configuration: Configuration
-    /// Our ufrag and password (RFC 8445 §5.3).
-    public let localCredentials: ICECredentials
+    /// Our ufrag and password (RFC 8445 §5.3); an ICE restart replaces them.
+    public internal(set) var localCredentials: ICECredentials
     /// The peer's ufrag and password, once ``setRemoteCredentials(_:)`` has been called.
     public internal(set) var remoteCredentials: ICECredentials?
     /// The current role; a role conflict (RFC 8445 §7.3.1.1) may switch it.
@@ -93,6 +97,11 @@ public struct ICEAgent: Sendable {
     public internal(set) var remoteEndOfCandidates = false
     /// What the agent refused so far.
     public internal(set) var counters = Counters()
+    /// How many ICE restarts (RFC 8445 §9) this agent went through: 0 until the first one.
+    public internal(set) var generation = 0
+    /// True from ``restart(localCredentials:remoteCredentials:now:)`` until a pair of the new generation is selected:
+    /// meanwhile the pair selected before keeps carrying data.
+    public var isRestarting: Bool { restarting }
 
     let crypto: STUNCryptoFunctions
     var random: SeededRandom
@@ -108,6 +117,10 @@ public struct ICEAgent: Sendable {
     var nextConsentCheck: NIODeadline?
     var lastConsent: NIODeadline?
     var lastHeard: NIODeadline?
+    var restarting = false
+    /// Peer-reflexive addresses learnt from authenticated checks after a pair was selected, and when: the peer's
+    /// NAT may have rebound (ICEAgent+Restart.swift).
+    var learntAfterSelection: [STUNAddress: NIODeadline] = [:]
 
     struct Transaction: Hashable, Sendable {
         var pair: Int
@@ -234,7 +247,7 @@ public struct ICEAgent: Sendable {
     }
 
     mutating func startChecksIfReady(now: NIODeadline, force: Bool = false) {
-        guard state == .new || state == .checking, remoteCredentials != nil else { return }
+        guard state == .new || state == .checking || restarting, remoteCredentials != nil else { return }
         guard force || started != nil || !pairs.isEmpty else { return }
         if started == nil {
             started = now

@@ -46,7 +46,8 @@ extension ICEEndpoint {
     }
 
     private func noteFailure(_ server: ICEServer, _ reason: String) async {
-        let line = "\(server.kind.rawValue):\(server.host):\(server.port)?transport=\(server.transport.rawValue): \(reason)"
+        let line = server.transport == .tls ? "turns:\(server.host):\(server.port): \(reason)"
+            : "\(server.kind.rawValue):\(server.host):\(server.port)?transport=\(server.transport.rawValue): \(reason)"
         _ = try? await onLoop { $0.gatheringFailures.append(line) }
     }
 
@@ -104,13 +105,20 @@ extension ICEEndpoint {
             return
         }
         var turnOptions = TURNClient.Options()
-        turnOptions.transport = server.transport == .tcp ? .tcp : .udp
+        turnOptions.transport = switch server.transport {
+        case .udp: .udp
+        case .tcp: .tcp
+        case .tls: .tls
+        }
+        turnOptions.tlsServerName = server.host
+        turnOptions.tlsVerification = server.tlsVerification
         let ipv6 = serverAddress.family == .ipv6
         turnOptions.localHost = options.loopbackOnly ? (ipv6 ? "::1" : "127.0.0.1") : (ipv6 ? "::" : "0.0.0.0")
         turnOptions.impairment = options.impairment
         // Refreshes later use this schedule too: 5.75 s before a silent server fails the allocation.
         turnOptions.retransmission = STUNRetransmission(initialRTO: .milliseconds(250), maxTransmissions: 5,
                                                         finalWaitMultiplier: 8)
+        // Over TLS the handshake gets this budget too: a bad certificate fails at once, a mute server at the deadline.
         turnOptions.connectTimeout = max(deadline - .now(), .milliseconds(1))
         let socket = Self.relaySocketBase + index
         let core = self.core

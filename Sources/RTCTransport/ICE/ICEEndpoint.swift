@@ -17,6 +17,7 @@ public import RTCWire
 public final class ICEEndpoint: Sendable {
     /// The event loop the agent, its sockets and its timer run on; events are delivered here.
     public let eventLoop: any EventLoop
+    /// Internal (not private) for the ORTC extension in ICEEndpoint+ORTC.swift and the gathering extension.
     let core: NIOLoopBound<Core>
 
     /// Events, delivered on the endpoint's event loop.
@@ -91,7 +92,10 @@ public final class ICEEndpoint: Sendable {
     }
 
     /// Our ufrag and password, for the description we send.
-    public var localCredentials: ICECredentials { get async { (try? await onLoop { $0.agent.localCredentials }) ?? .random() } }
+    /// Our ufrag and password, for the description we send: after ``prepareRestart()``, the new ones.
+    public var localCredentials: ICECredentials {
+        get async { (try? await onLoop { $0.pendingCredentials ?? $0.agent.localCredentials }) ?? .random() }
+    }
 
     /// Starts checks with the peer's credentials (candidates may come before or after).
     public func start(remoteCredentials: ICECredentials) {
@@ -182,6 +186,10 @@ public final class ICEEndpoint: Sendable {
         var gatheringFailures: [String] = []
         var timer: Scheduled<Void>?
         var traffic = Traffic()
+        /// New local credentials made for an ICE restart that the peer has not answered yet (ICEEndpoint+Restart).
+        var pendingCredentials: ICECredentials?
+        /// The outbound half of a simulated NAT rebinding (``ICEEndpoint/setImpairment(_:)``).
+        var natPortShift = 0
         let onEvent: @Sendable (Event) -> Void
 
         init(eventLoop: any EventLoop, agent: ICEAgent, onEvent: @escaping @Sendable (Event) -> Void) {
@@ -245,6 +253,8 @@ public final class ICEEndpoint: Sendable {
         @discardableResult
         func transmit(_ datagram: ByteBuffer, socket index: Int, to address: STUNAddress) -> Bool {
             if let socket = sockets[index] {
+                var address = address
+                if natPortShift != 0 { address.port = UInt16(truncatingIfNeeded: Int(address.port) - natPortShift) }
                 guard let to = try? address.socketAddress() else { return false }
                 socket.send(datagram, to: to)
                 return true

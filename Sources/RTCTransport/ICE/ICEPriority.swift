@@ -24,13 +24,14 @@ public enum ICEPriority {
         return (typePreference(type) << 24) | (UInt32(localPreference) << 8) | componentTerm
     }
 
-    /// The local preference of a relayed candidate: relays reached over UDP above those reached over TCP (the
+    /// The local preference of a relayed candidate: relays reached over UDP above TCP above TLS (the
     /// extra hop of a stream adds latency and head-of-line blocking; RFC 8445 §5.1.2.1 leaves the choice to the
     /// agent), then earlier servers of the configuration above later ones.
     public static func relayLocalPreference(transport: ICEServer.Transport, serverIndex: Int) -> UInt16 {
         let transportPreference: UInt16 = switch transport {
         case .udp: 2
         case .tcp: 1
+        case .tls: 0
         }
         return transportPreference << 14 | UInt16(clamping: 0x3FFF - min(max(serverIndex, 0), 0x3FFF))
     }

@@ -1,15 +1,18 @@
 public import NIOCore
 import NIOPosix
-import RTCCrypto
+public import RTCCrypto
 public import RTCWire
 
-/// The I/O shell of a TURN allocation (RFC 8656): one ``UDPSocket`` (or one TCP connection, §3.1) talking to one
+/// The I/O shell of a TURN allocation (RFC 8656): one ``UDPSocket`` (or one TCP or TLS connection, §3.1) talking to one
 /// TURN server, a ``TURNAllocation`` state machine confined to the socket's event loop, and the one timer it asks
 /// for (request retransmissions and the allocation, permission and channel refreshes).
 ///
 /// Over TCP the stream is split by ``TURNStreamFramer``, ChannelData is padded (§12.5), requests are not
 /// retransmitted (a reliable transport; they time out after 39.5 s, RFC 8489 §6.2.2), and the allocation fails
-/// when the connection closes. The relayed transport is UDP either way (RFC 6062 TCP relaying is not offered).
+/// when the connection closes. Over TLS (RFC 8656 §3.1, `turns:` of RFC 7065) the same stream runs inside a
+/// ``TLSClientEngine`` (TLS 1.2 or 1.3): ``connect(server:username:password:on:options:onData:)`` returns once the
+/// handshake has finished and the server's certificate has been accepted (``Options/tlsVerification``), and throws
+/// otherwise. The relayed transport is UDP in every case (RFC 6062 TCP relaying is not offered).
 ///
 /// ```swift
 /// let client = try await TURNClient.connect(server: server, username: "user", password: "secret",
@@ -36,6 +39,8 @@ public final class TURNClient: Sendable {
     /// How the client reaches the server.
     public enum Transport: Hashable, Sendable {
         case udp, tcp
+        /// TCP inside TLS (RFC 8656 §3.1).
+        case tls
     }
 
     public struct Options: Sendable {
@@ -50,7 +55,14 @@ public final class TURNClient: Sendable {
         /// The impairment profile of the UDP socket; nil reads ASYNCRTC_IMPAIR.
         public var impairment: ImpairmentProfile?
         /// How long a TCP connect may take before ``connect(server:username:password:on:options:onData:)`` throws.
+        /// How long a TCP connect may take (and then, over TLS, the handshake) before
+        /// ``connect(server:username:password:on:options:onData:)`` throws.
         public var connectTimeout: TimeAmount = .seconds(10)
+        /// Over TLS: the name the server's certificate must carry and the SNI sent (RFC 6066 §3); nil: the server's
+        /// IP address (then no SNI is sent).
+        public var tlsServerName: String?
+        /// Over TLS: what the server's certificate is checked against; the system trust store by default.
+        public var tlsVerification = TLSClientEngine.Verification.systemTrustStore
         public init() {}
     }
 
@@ -72,7 +84,7 @@ public final class TURNClient: Sendable {
             requestedLifetime: options.requestedLifetime)
         configuration.fingerprint = options.fingerprint
         configuration.retransmission = options.retransmission
-        if options.transport == .tcp {
+        if options.transport != .udp {
             configuration.framing = .stream
             configuration.retransmission = STUNRetransmission(initialRTO: .milliseconds(39_500), maxTransmissions: 1,
                                                               finalWaitMultiplier: 1)
@@ -82,17 +94,47 @@ public final class TURNClient: Sendable {
             NIOLoopBound(Core(eventLoop: eventLoop, server: server, machine: machine, onData: onData),
                          eventLoop: eventLoop)
         }.get()
-        if options.transport == .tcp {
-            let channel = try await ClientBootstrap(group: eventLoop)
-                .connectTimeout(options.connectTimeout)
-                .channelOption(.socketOption(.tcp_nodelay), value: 1)
-                .bind(to: try SocketAddress.makeAddressResolvingHost(options.localHost, port: 0))
-                .channelInitializer { channel in
-                    channel.eventLoop.makeCompletedFuture {
-                        try channel.pipeline.syncOperations.addHandler(StreamHandler(core: core))
+        if options.transport != .udp {
+            // Over TLS the engine is made here so that a bad name or CA file throws before any connection.
+            let engine = try options.transport == .tls ? TLSEngineBox(TLSClientEngine(
+                serverName: options.tlsServerName ?? server.ipAddress, verification: options.tlsVerification)) : nil
+            let handshake = eventLoop.makePromise(of: Void.self)
+            let channel: any Channel
+            do {
+                channel = try await ClientBootstrap(group: eventLoop)
+                    .connectTimeout(options.connectTimeout)
+                    .channelOption(.socketOption(.tcp_nodelay), value: 1)
+                    .bind(to: try SocketAddress.makeAddressResolvingHost(options.localHost, port: 0))
+                    .channelInitializer { channel in
+                        channel.eventLoop.makeCompletedFuture {
+                            if let engine {
+                                try channel.pipeline.syncOperations.addHandler(
+                                    TLSClientHandler(engine: engine.take(), handshake: handshake))
+                            }
+                            try channel.pipeline.syncOperations.addHandler(StreamHandler(core: core))
+                        }
                     }
+                    .connect(to: server).get()
+            } catch {
+                handshake.fail(error)
+                throw error
+            }
+            if engine == nil {
+                handshake.succeed(())
+            } else {
+                // A server that accepts the connection but never finishes the handshake.
+                let timeout = eventLoop.scheduleTask(in: options.connectTimeout) {
+                    handshake.fail(TURNError(.timedOut, "no TLS handshake within \(options.connectTimeout)"))
                 }
-                .connect(to: server).get()
+                do {
+                    try await handshake.futureResult.get()
+                    timeout.cancel()
+                } catch {
+                    timeout.cancel()
+                    try? await channel.close()
+                    throw error
+                }
+            }
             try await eventLoop.submit { core.value.stream = channel }.get()
             guard let local = channel.localAddress else {
                 try? await channel.close()

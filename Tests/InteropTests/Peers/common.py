@@ -9,8 +9,9 @@ def restrict_to_loopback():
     aioice.ice.get_host_addresses = lambda use_ipv4, use_ipv6: ["127.0.0.1"]
 
 
-async def connect_with_retry(signaling, attempts=100):
-    """aiortc's socket signaling connects once without retrying: retry until the AsyncRTC side listens."""
+async def connect_with_retry(signaling, attempts=900):
+    """aiortc's socket signaling connects once without retrying: retry (up to 90 s, for loaded CI machines) until the
+    AsyncRTC side listens."""
     for _ in range(attempts):
         try:
             await signaling._connect(False)

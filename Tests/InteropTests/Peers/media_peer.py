@@ -3,11 +3,11 @@
 usage: media_peer.py ROLE HOST PORT OUTFILE [VIDEO_CODEC]
 ROLE "answer": receive an offer, echo every received track back (aiortc decodes and re-encodes it), analyse what
                arrives, stop on "bye".
-ROLE "offer":  send a 440 Hz tone (48 kHz) and a 320x240 moving pattern, analyse what comes back, send "bye".
+ROLE "offer":  send an 880 Hz tone (48 kHz) and a 320x240 moving pattern, analyse what comes back, send "bye".
 VIDEO_CODEC (offer only): the only video codec offered (aiortc 1.16 has VP8 and H264).
 OUTFILE gets JSON lines: {"event": "track", "kind": ...} per remote track, and one {"event": "summary", ...} with
-per kind: frames received, video sizes, the audio sample rate, and the 440 Hz and 1 kHz Goertzel powers of the
-received audio (computed on the left channel in pure Python).
+per kind: frames received, video sizes, the audio sample rate, the spectral peak of the received audio and its
+880 Hz and 440 Hz Goertzel powers (left channel, pure Python).
 aiortc's host candidates are limited to 127.0.0.1 so that the test stays on loopback.
 """
 import asyncio
@@ -29,11 +29,12 @@ restrict_to_loopback()
 
 
 class Tone(MediaStreamTrack):
-    """440 Hz, 48 kHz mono s16, 20 ms frames, paced to real time."""
+    """A sine tone (880 Hz by default), 48 kHz mono s16, 20 ms frames, paced to real time."""
     kind = "audio"
 
-    def __init__(self):
+    def __init__(self, frequency=880):
         super().__init__()
+        self.frequency = frequency
         self.samples = 0
         self.start = None
 
@@ -43,7 +44,7 @@ class Tone(MediaStreamTrack):
         wait = self.start + self.samples / 48000 - time.time()
         if wait > 0:
             await asyncio.sleep(wait)
-        pcm = b"".join(struct.pack("<h", int(12000 * math.sin(2 * math.pi * 440 * (self.samples + i) / 48000)))
+        pcm = b"".join(struct.pack("<h", int(12000 * math.sin(2 * math.pi * self.frequency * (self.samples + i) / 48000)))
                        for i in range(960))
         frame = AudioFrame(format="s16", layout="mono", samples=960)
         frame.planes[0].update(pcm)
@@ -73,6 +74,25 @@ class Pattern(VideoStreamTrack):
         frame.time_base = time_base
         self.count += 1
         return frame
+
+
+def peak_frequency(samples, rate):
+    """The strongest tone between 100 and 2000 Hz to a quarter hertz: samples decimated to about 8 kHz (the tones
+    tested are far below 4 kHz), a Goertzel scan in 5 Hz steps, then 0.25 Hz steps around the best."""
+    step = max(1, rate // 8000)
+    decimated, rate = samples[::step], rate / step
+
+    def best(low, high, delta):
+        f, peak, power = low, low, -1.0
+        while f <= high:
+            p = goertzel(decimated, rate, f)
+            if p > power:
+                peak, power = f, p
+            f += delta
+        return peak
+
+    coarse = best(100, 2000, 5)
+    return best(coarse - 5, coarse + 5, 0.25)
 
 
 def goertzel(samples, rate, freq):
@@ -113,8 +133,9 @@ class Analysis:
         rate = self.rate or 48000
         return {"event": "summary", "audioFrames": self.audio_frames, "videoFrames": self.video_frames,
                 "videoSizes": sorted(self.sizes), "audioRate": rate,
-                "power440": goertzel(self.left, rate, 440) if self.left else 0.0,
-                "power1000": goertzel(self.left, rate, 1000) if self.left else 0.0}
+                "peakFrequency": peak_frequency(self.left, rate) if self.left else 0.0,
+                "power880": goertzel(self.left, rate, 880) if self.left else 0.0,
+                "power440": goertzel(self.left, rate, 440) if self.left else 0.0}
 
 
 async def answer(signaling, pc, out, analysis):

@@ -1,0 +1,119 @@
+@_spi(Testing) @testable import AsyncRTC
+import AsyncRTCTesting
+import Foundation
+import Synchronization
+import Testing
+
+/// Media through the seeded impairment layer (issue 7 R6/R7 at CI size): NACK and RTX repair video, PLC keeps
+/// audio at 50 frames per second, and a blackout is recovered by PLI and a key frame.
+@Suite(.serialized) struct PeerConnectionMediaLossTests {
+    static let configuration = RTCConfiguration(loopbackOnly: true)
+    typealias Media = PeerConnectionMediaTests
+
+    /// Counts what a remote track delivers.
+    final class Sink: Sendable {
+        let frames = Mutex(0)
+        func drain(_ track: MediaStreamTrack) {
+            Task {
+                if let v = track as? VideoStreamTrack {
+                    while (try? await v.recv()) != nil { frames.withLock { $0 += 1 } }
+                } else if let a = track as? AudioStreamTrack {
+                    while (try? await a.recv()) != nil { frames.withLock { $0 += 1 } }
+                }
+            }
+        }
+        var count: Int { frames.withLock { $0 } }
+    }
+
+    static func connectedPair(impairment: String) async throws -> (RTCPeerConnection, RTCPeerConnection, RTCRtpSender, RTCRtpSender, Sink, Sink) {
+        let offerer = RTCPeerConnection(configuration: configuration)
+        let answerer = RTCPeerConnection(configuration: configuration)
+        let video = Sink(), audio = Sink()
+        answerer.onTrack = { track, _, _ in track.kind == .video ? video.drain(track) : audio.drain(track) }
+        let videoSender = try offerer.addTrack(PatternTrack(width: 320, height: 240))
+        let audioSender = try offerer.addTrack(SineTrack())
+        try await offerer.setLocalDescription(try await offerer.createOffer())
+        try await answerer.setRemoteDescription(try #require(offerer.localDescription))
+        try await answerer.setLocalDescription(try await answerer.createAnswer())
+        // Impair both receive sides once the transports exist, before any media flows.
+        try await offerer.setImpairment(impairment)
+        try await answerer.setImpairment(impairment)
+        try await offerer.setRemoteDescription(try #require(answerer.localDescription))
+        try await Media.waitUntil(20) { offerer.connectionState == .connected && answerer.connectionState == .connected }
+        try #require(offerer.connectionState == .connected)
+        return (offerer, answerer, videoSender, audioSender, video, audio)
+    }
+
+    @Test func nackAndRTXRepairVideoAndPLCKeepsAudioGoingUnderFivePercentLoss() async throws {
+        let (offerer, answerer, videoSender, audioSender, video, audio) =
+            try await Self.connectedPair(impairment: "loss=0.05,delay=20ms,jitter=2ms,seed=11")
+        // Enough traffic for losses to happen (counted in frames, not seconds: a loaded machine sends fewer).
+        try await Media.waitUntil(60) { videoSender.state.withLock { $0.counters.framesEncoded } >= 150 }
+
+        let sent = videoSender.state.withLock { $0.counters }
+        let inbound = await answerer.getStats().stats(of: RTCInboundRtpStreamStats.self)
+        let videoIn = try #require(inbound.first { $0.kind == "video" })
+        let audioIn = try #require(inbound.first { $0.kind == "audio" })
+        #expect(sent.nackCount > 0 && sent.retransmittedPacketsSent > 0, "NACKs arrived and were answered")
+        #expect(videoIn.retransmittedPacketsReceived > 0, "RTX packets arrived and were unwrapped")
+        #expect(videoIn.nackCount > 0)
+        // ≥ 95 % of the frames encoded (minus the last few still in flight) were decoded and delivered.
+        #expect(Double(videoIn.framesDecoded) >= 0.95 * Double(sent.framesEncoded - 5),
+                "decoded \(videoIn.framesDecoded) of \(sent.framesEncoded)")
+        #expect(video.count >= videoIn.framesDecoded - 2)
+        // Audio keeps its 50 frames per second: decoded plus concealed frames cover ≥ 90 % of the frames sent.
+        let audioSent = audioSender.state.withLock { $0.counters.framesEncoded }
+        #expect(Double(audioIn.framesDecoded + audioIn.concealmentEvents) >= 0.9 * Double(audioSent - 10),
+                "\(audioIn.framesDecoded) decoded + \(audioIn.concealmentEvents) concealed of \(audioSent)")
+        #expect(audio.count > 0)
+        await offerer.close()
+        await answerer.close()
+    }
+
+    @Test func aBlackoutIsRecoveredWithPLIAndAKeyFrame() async throws {
+        let (offerer, answerer, videoSender, _, video, _) = try await Self.connectedPair(impairment: "seed=3")
+        try await Media.waitUntil { video.count >= 10 }
+        let keyframesBefore = videoSender.state.withLock { $0.counters.keyFramesEncoded }
+        // Only the answerer's receive side goes dark: 1.5 s of video is lost for good (longer than the history).
+        try await answerer.setImpairment("blackhole=1")
+        try await Task.sleep(for: .milliseconds(1500))
+        try await answerer.setImpairment(nil)
+        let framesAfterBlackout = video.count
+        try await Media.waitUntil(30) { video.count >= framesAfterBlackout + 30 }
+        #expect(video.count >= framesAfterBlackout + 30, "decoding resumed")
+        let counters = videoSender.state.withLock { $0.counters }
+        #expect(counters.pliCount > 0, "the receiver asked for a key frame")
+        #expect(counters.keyFramesEncoded > keyframesBefore, "and got one")
+        await offerer.close()
+        await answerer.close()
+    }
+
+    @Test func withOnlyCCMFIRNegotiatedTheReceiverAsksWithFIR() async throws {
+        let offerer = RTCPeerConnection(configuration: Self.configuration)
+        let answerer = RTCPeerConnection(configuration: Self.configuration)
+        let video = Sink()
+        answerer.onTrack = { track, _, _ in video.drain(track) }
+        let sender = try offerer.addTrack(PatternTrack(width: 160, height: 120))
+        try await offerer.setLocalDescription(try await offerer.createOffer())
+        // The offer as a peer would write it that knows FIR but not PLI or NACK.
+        let offer = try #require(offerer.localDescription?.sdp)
+        let firOnly = offer.split(separator: "\r\n", omittingEmptySubsequences: false)
+            .filter { !($0.hasPrefix("a=rtcp-fb:") && $0.contains(" nack")) }.joined(separator: "\r\n")
+        try await answerer.setRemoteDescription(RTCSessionDescription(sdp: firOnly, type: .offer))
+        try await answerer.setLocalDescription(try await answerer.createAnswer())
+        try await offerer.setRemoteDescription(try #require(answerer.localDescription))
+        let answer = try #require(answerer.localDescription?.sdp)
+        #expect(answer.contains("ccm fir") && !answer.contains("nack pli"))
+        try await Media.waitUntil(30) { video.count >= 10 }
+        try await answerer.setImpairment("blackhole=1")
+        try await Task.sleep(for: .milliseconds(1500))
+        try await answerer.setImpairment(nil)
+        let after = video.count
+        try await Media.waitUntil(30) { video.count >= after + 20 }
+        let counters = sender.state.withLock { $0.counters }
+        #expect(counters.firCount > 0 && counters.pliCount == 0, "FIR, not PLI: \(counters.firCount) / \(counters.pliCount)")
+        #expect(video.count >= after + 20, "decoding resumed after the key frame")
+        await offerer.close()
+        await answerer.close()
+    }
+}
