@@ -17,25 +17,42 @@ final class MediaCounters: Sendable {
     }
 
     private let state = Mutex(Snapshot())
+    /// Run once, on the first decoded frame of their kind (``whenFirstFrame(of:_:)``).
+    private let firstFrameHandlers = Mutex<[MediaKind: [@Sendable () -> Void]]>([:])
 
     var snapshot: Snapshot { state.withLock { $0 } }
 
+    /// Runs `handler` when the first frame of `kind` has been decoded (at once if one has been already).
+    func whenFirstFrame(of kind: MediaKind, _ handler: @escaping @Sendable () -> Void) {
+        let seen = state.withLock { kind == .video ? $0.videoFramesDecoded > 0 : $0.audioFramesDecoded > 0 }
+        if seen { return handler() }
+        firstFrameHandlers.withLock { $0[kind, default: []].append(handler) }
+    }
+
+    private func firstFrame(of kind: MediaKind) {
+        for handler in firstFrameHandlers.withLock({ $0.removeValue(forKey: kind) ?? [] }) { handler() }
+    }
+
     func video(_ frame: VideoFrame) {
-        state.withLock { s in
+        let first = state.withLock { s in
             s.videoFramesDecoded += 1
             s.videoWidth = frame.width
             s.videoHeight = frame.height
             let size = "\(frame.width)x\(frame.height)"
             if !s.videoSizes.contains(size) { s.videoSizes.append(size) }
+            return s.videoFramesDecoded == 1
         }
+        if first { firstFrame(of: .video) }
     }
 
     func audio(_ frame: AudioFrame) {
-        state.withLock { s in
+        let first = state.withLock { s in
             s.audioFramesDecoded += 1
             s.audioSampleRate = frame.sampleRate
             s.audioChannels = frame.channels
+            return s.audioFramesDecoded == 1
         }
+        if first { firstFrame(of: .audio) }
     }
 
     func message() { state.withLock { $0.messagesReceived += 1 } }
@@ -92,6 +109,18 @@ final class CountingAudioTrack: AudioStreamTrack, @unchecked Sendable {
     override func stop() {
         source.stop()
         super.stop()
+    }
+}
+
+/// Pulls a track nobody sends back (the microphone when a tone or a file plays instead), so its frames are
+/// decoded and counted; ends with the track.
+func drain(_ track: MediaStreamTrack) {
+    Task {
+        if let audio = track as? AudioStreamTrack {
+            while (try? await audio.recv()) != nil {}
+        } else if let video = track as? VideoStreamTrack {
+            while (try? await video.recv()) != nil {}
+        }
     }
 }
 

@@ -38,9 +38,22 @@ enum Page {
     <select id="codec">
       <option value="default">default</option><option value="VP8">VP8</option><option value="VP9">VP9</option>
     </select>
+    <select id="audio-codec">
+      <option value="default">default</option><option value="opus">Opus</option><option value="PCMU">PCMU</option>
+      <option value="PCMA">PCMA</option><option value="G722">G.722</option>
+    </select>
   </fieldset>
-  <fieldset><legend>Audio back</legend>
-    <select id="audio"><option value="echo">echo</option><option value="tone">test tone</option></select>
+  <fieldset><legend>Played back</legend>
+    <select id="audio">
+      <option value="echo">echo</option><option value="tone">test tone</option>
+      <option value="file">file (--play-from)</option>
+    </select>
+  </fieldset>
+  <fieldset><legend>Candidates</legend>
+    <select id="trickle">
+      <option value="gather">in the offer</option><option value="trickle">trickled</option>
+      <option value="mdns">trickled, mDNS names only</option>
+    </select>
   </fieldset>
   <fieldset><legend>Who offers</legend>
     <select id="role">
@@ -57,7 +70,7 @@ enum Page {
   <audio id="remote-audio" autoplay></audio>
 </div>
 <table>
-  <tr><th>round-trip time</th><td class="v" id="stat-rtt">–</td><th>video codec</th><td class="v" id="stat-codec">–</td></tr>
+  <tr><th>round-trip time</th><td class="v" id="stat-rtt">–</td><th>codecs</th><td class="v" id="stat-codec">–</td></tr>
   <tr><th>bitrate sent</th><td class="v" id="stat-bitrate-out">–</td><th>bitrate received</th><td class="v" id="stat-bitrate-in">–</td></tr>
   <tr><th>frames decoded</th><td class="v" id="stat-frames">–</td><th>packets lost</th><td class="v" id="stat-lost">–</td></tr>
   <tr><th>audio packets/s</th><td class="v" id="stat-audio">–</td><th>data channel</th><td class="v" id="stat-dc">–</td></tr>
@@ -72,10 +85,12 @@ enum Page {
 'use strict';
 // The page's WebRTC client. aiortc's server-example protocol: POST /offer {sdp, type, video_transform} returns
 // {sdp, type}; this server adds an id, used to trickle late candidates (POST /candidate) and for the
-// server-offers flow (GET /offer, POST /answer).
+// server-offers flow (GET /offer, POST /answer). Candidates go in the description (the page waits for gathering),
+// or are trickled; "mdns" trickles them as Firefox does when it hides its addresses: every host address behind a
+// random name.local that nobody here answers, so the server learns the browser's address from its checks.
 const $ = (id) => document.getElementById(id);
 const state = { pc: null, dc: null, stream: null, id: null, sentSdp: '', pending: [], pings: null, statsTimer: null,
-                last: null, pongs: 0 };
+                last: null, pongs: 0, trickle: 'gather', mdnsNames: {}, trickled: 0 };
 
 function log(text) {
   const el = $('log');
@@ -118,9 +133,24 @@ function setSession(id) {
   for (const c of state.pending.splice(0)) trickle(c);
 }
 
+// Firefox-style: the address of a host candidate becomes <uuid>.local (the same name for the same address).
+function hideAddress(line) {
+  const fields = line.split(' ');
+  if (fields.length < 8 || fields[7] !== 'host') return null;  // only host candidates are sent
+  const address = fields[4];
+  if (!state.mdnsNames[address]) state.mdnsNames[address] = crypto.randomUUID() + '.local';
+  fields[4] = state.mdnsNames[address];
+  return fields.join(' ');
+}
+
 async function trickle(candidate) {
   const c = candidate ? candidate.toJSON() : { candidate: '' };
   if (c.candidate && state.sentSdp.includes(c.candidate.replace(/^candidate:/, ''))) return;
+  if (c.candidate && state.trickle === 'mdns') {
+    c.candidate = hideAddress(c.candidate);
+    if (!c.candidate) return;
+  }
+  if (c.candidate) state.trickled += 1;
   try {
     await postJSON('/candidate', { id: state.id, candidate: c.candidate, sdpMid: c.sdpMid, sdpMLineIndex: c.sdpMLineIndex });
   } catch (e) { log('candidate: ' + e.message); }
@@ -167,23 +197,34 @@ function bindChannel(dc, options) {
   return opened;
 }
 
-function preferCodec(transceiver, codec) {
-  if (codec === 'default' || !transceiver.setCodecPreferences) return;
-  const codecs = RTCRtpReceiver.getCapabilities('video').codecs;
-  const chosen = codecs.filter((c) => c.mimeType === 'video/' + codec);
+// Offers only `codec` (and RTX for video): what the server answers with is then that codec.
+function preferCodec(transceiver, kind, codec) {
+  if (!codec || codec === 'default' || !transceiver.setCodecPreferences) return;
+  const codecs = RTCRtpReceiver.getCapabilities(kind).codecs;
+  const chosen = codecs.filter((c) => c.mimeType.toLowerCase() === (kind + '/' + codec).toLowerCase());
+  if (!chosen.length) throw new Error('this browser has no ' + kind + '/' + codec);
   const others = codecs.filter((c) => c.mimeType === 'video/rtx');
   transceiver.setCodecPreferences(chosen.concat(others));
+}
+
+// The description to send: with the candidates gathered so far (after waiting for gathering), or none (trickle).
+async function describe(pc) {
+  if (state.trickle === 'gather') await waitForGathering(pc, 2000);
+  let sdp = pc.localDescription.sdp;
+  if (state.trickle !== 'gather') sdp = sdp.split('\r\n').filter((l) => !/^a=(candidate|end-of-candidates)/.test(l)).join('\r\n');
+  state.sentSdp = sdp;
+  return { sdp, type: pc.localDescription.type };
 }
 
 async function startBrowserOffers(options) {
   const stream = await userMedia();
   const pc = state.pc = makePeerConnection();
   const opened = bindChannel(pc.createDataChannel('chat', { ordered: true }), options);
-  for (const track of stream.getTracks()) {
+  for (const track of options.media === false ? [] : stream.getTracks()) {
     if (track.kind === 'video') track.contentHint = 'detail';  // keep the camera's resolution under CPU load
     const transceiver = pc.addTransceiver(track, { direction: 'sendrecv', streams: [stream] });
+    preferCodec(transceiver, track.kind, track.kind === 'video' ? options.codec : options.audioCodec);
     if (track.kind === 'video') {
-      preferCodec(transceiver, options.codec);
       try {
         const parameters = transceiver.sender.getParameters();
         parameters.degradationPreference = 'maintain-resolution';
@@ -192,9 +233,8 @@ async function startBrowserOffers(options) {
     }
   }
   await pc.setLocalDescription(await pc.createOffer());
-  await waitForGathering(pc, 2000);
-  state.sentSdp = pc.localDescription.sdp;
-  const answer = await postJSON('/offer', { sdp: pc.localDescription.sdp, type: pc.localDescription.type,
+  const offer = await describe(pc);
+  const answer = await postJSON('/offer', { sdp: offer.sdp, type: offer.type,
                                             video_transform: options.transform, audio: options.audio });
   await pc.setRemoteDescription({ sdp: answer.sdp, type: answer.type });
   setSession(answer.id);
@@ -212,21 +252,24 @@ async function startServerOffers(options) {
   });
   await pc.setRemoteDescription({ sdp: offer.sdp, type: offer.type });
   await pc.setLocalDescription(await pc.createAnswer());
-  await waitForGathering(pc, 2000);
-  state.sentSdp = pc.localDescription.sdp;
-  await postJSON('/answer', { id: offer.id, sdp: pc.localDescription.sdp, type: 'answer' });
+  const answer = await describe(pc);
+  await postJSON('/answer', { id: offer.id, sdp: answer.sdp, type: 'answer' });
   setSession(offer.id);
   return opened;
 }
 
 async function start(options) {
-  options = Object.assign({ role: $('role').value, codec: $('codec').value, transform: $('transform').value,
-                            audio: $('audio').value, ping: true }, options || {});
+  options = Object.assign({ role: $('role').value, codec: $('codec').value, audioCodec: $('audio-codec').value,
+                            transform: $('transform').value, audio: $('audio').value, trickle: $('trickle').value,
+                            ping: true }, options || {});
   $('start').disabled = true;
   $('stop').disabled = false;
   setStatus('connecting');
   state.id = null;
   state.pending = [];
+  state.trickle = options.trickle || 'gather';
+  state.mdnsNames = {};
+  state.trickled = 0;
   state.statsTimer = setInterval(showStats, 1000);
   await (options.role === 'server' ? startServerOffers(options) : startBrowserOffers(options));
   return { id: state.id };
@@ -249,8 +292,10 @@ async function stop() {
 async function sample() {
   const result = { time: performance.now(), videoFramesDecoded: 0, videoWidth: 0, videoHeight: 0, videoCodec: null,
                    videoBytesReceived: 0, videoBytesSent: 0, videoPacketsLost: 0, audioPacketsReceived: 0,
-                   audioPacketsLost: 0, audioCodec: null, rtt: null, connectionState: state.pc && state.pc.connectionState,
-                   pongs: state.pongs };
+                   audioPacketsLost: 0, audioCodec: null, audioEnergy: 0, rtt: null,
+                   connectionState: state.pc && state.pc.connectionState, pongs: state.pongs, trickled: state.trickled,
+                   sentSdpCandidates: (state.sentSdp.match(/^a=candidate:/mg) || []).length,
+                   remoteCandidateTypes: [] };
   if (state.stream) {
     const settings = state.stream.getVideoTracks()[0].getSettings();
     result.localWidth = settings.width;
@@ -272,9 +317,14 @@ async function sample() {
       result.audioPacketsReceived = s.packetsReceived || 0;
       result.audioPacketsLost = s.packetsLost || 0;
       result.audioCodec = codecs[s.codecId] || null;
+      result.audioEnergy = s.totalAudioEnergy || 0;
     } else if (s.type === 'outbound-rtp' && s.kind === 'video') {
       result.videoBytesSent = s.bytesSent || 0;
       result.sentVideoCodec = codecs[s.codecId] || null;
+    } else if (s.type === 'outbound-rtp' && s.kind === 'audio') {
+      result.sentAudioCodec = codecs[s.codecId] || null;
+    } else if (s.type === 'remote-candidate') {
+      result.remoteCandidateTypes.push(s.candidateType);
     } else if (s.type === 'candidate-pair' && s.nominated && s.state === 'succeeded') {
       if (s.currentRoundTripTime !== undefined) result.rtt = s.currentRoundTripTime;
     }
@@ -287,7 +337,7 @@ async function showStats() {
   const last = state.last;
   state.last = now;
   $('stat-rtt').textContent = now.rtt === null ? '–' : (now.rtt * 1000).toFixed(1) + ' ms';
-  $('stat-codec').textContent = now.videoCodec || '–';
+  $('stat-codec').textContent = [now.videoCodec, now.audioCodec].filter((c) => c).join(', ') || '–';
   $('stat-frames').textContent = String(now.videoFramesDecoded) + (now.videoWidth ? ' (' + now.videoWidth + '×' + now.videoHeight + ')' : '');
   $('stat-lost').textContent = String(now.videoPacketsLost + now.audioPacketsLost);
   if (!last) return;

@@ -1,4 +1,5 @@
 import AsyncRTC
+import AsyncRTCContrib
 import Foundation
 import Logging
 import Synchronization
@@ -9,7 +10,8 @@ struct SessionDescriptionMessage: Codable, Sendable {
     var type: String
     /// none, edges, rotate, grayscale (aiortc's field name).
     var video_transform: String?
-    /// echo (default) or tone: what the server sends back as audio.
+    /// echo (default), tone, or file (`--play-from`): what the server sends back (a file replaces the media of
+    /// its own kind; a tone replaces the microphone's echo).
     var audio: String?
     /// The session this description belongs to: returned with the answer (or Swift's offer), sent back with
     /// trickled candidates and with the browser's answer.
@@ -31,10 +33,15 @@ final class Session: Sendable {
     let pc: RTCPeerConnection
     let counters = MediaCounters()
     let created = Date()
+    /// `--record-to`: what this browser sends, written to files.
+    let recording: SessionRecording?
+    /// `--play-from`: the file this browser is sent (one player per browser: a track has one consumer).
+    let player = Mutex<MediaPlayer?>(nil)
 
-    init(id: String, pc: RTCPeerConnection) {
+    init(id: String, pc: RTCPeerConnection, recording: SessionRecording?) {
         self.id = id
         self.pc = pc
+        self.recording = recording
     }
 
     struct Stats: Codable, Sendable {
@@ -43,6 +50,13 @@ final class Session: Sendable {
         var media: MediaCounters.Snapshot
         var videoCodec: String?
         var audioCodec: String?
+        var recordings: [SessionRecording.File]?
+    }
+
+    /// Stops what the session plays and finalises its recordings.
+    func finish() async {
+        player.withLock { $0 }?.stop()
+        await recording?.stop()
     }
 
     var stats: Stats {
@@ -52,7 +66,7 @@ final class Session: Sendable {
             if transceiver.kind == .video { videoCodec = codec } else { audioCodec = codec }
         }
         return Stats(id: id, connectionState: pc.connectionState.rawValue, media: counters.snapshot,
-                     videoCodec: videoCodec, audioCodec: audioCodec)
+                     videoCodec: videoCodec, audioCodec: audioCodec, recordings: recording?.files)
     }
 }
 
@@ -61,13 +75,20 @@ final class SessionStore: Sendable {
     let configuration: RTCConfiguration
     let defaultTransform: VideoTransform
     let defaultAudio: String
+    /// `--play-from`: played to browsers that ask for audio "file".
+    let playFrom: String?
+    /// `--record-to`: the directory recordings go to.
+    let recordTo: String?
     let logger: Logger
     private let sessions = Mutex<[String: Session]>([:])
 
-    init(configuration: RTCConfiguration, defaultTransform: VideoTransform, defaultAudio: String, logger: Logger) {
+    init(configuration: RTCConfiguration, defaultTransform: VideoTransform, defaultAudio: String, playFrom: String?,
+         recordTo: String?, logger: Logger) {
         self.configuration = configuration
         self.defaultTransform = defaultTransform
         self.defaultAudio = defaultAudio
+        self.playFrom = playFrom
+        self.recordTo = recordTo
         self.logger = logger
     }
 
@@ -76,14 +97,19 @@ final class SessionStore: Sendable {
     func session(_ id: String?) -> Session? { id.flatMap { id in sessions.withLock { $0[id] } } }
 
     private func makeSession() -> Session {
-        let session = Session(id: UUID().uuidString.lowercased(), pc: RTCPeerConnection(configuration: configuration))
+        let id = UUID().uuidString.lowercased()
+        let recording = recordTo.map { SessionRecording(directory: $0, session: id, logger: self.logger) }
+        let session = Session(id: id, pc: RTCPeerConnection(configuration: configuration), recording: recording)
         sessions.withLock { $0[session.id] = session }
-        let (pc, id, logger) = (session.pc, session.id, logger)
+        let (pc, logger) = (session.pc, logger)
         pc.onConnectionStateChange = { [weak self] state in
             logger.info("connection state \(state.rawValue)", metadata: ["session": "\(id)"])
             if state == .failed || state == .closed {
                 _ = self?.sessions.withLock { $0.removeValue(forKey: id) }
-                if state == .failed { Task { await pc.close() } }
+                Task {
+                    if state == .failed { await pc.close() }
+                    await session.finish()
+                }
             }
         }
         pc.onDataChannel = { channel in Self.echo(channel, session.counters) }
@@ -110,19 +136,38 @@ final class SessionStore: Sendable {
     func answer(_ offer: SessionDescriptionMessage) async throws -> SessionDescriptionMessage {
         guard offer.type == "offer" else { throw RTCError(.type, "expected an offer, got \(offer.type)") }
         let transform = offer.video_transform.flatMap(VideoTransform.init(rawValue:)) ?? defaultTransform
-        let tone = (offer.audio ?? defaultAudio) == "tone"
+        let audioMode = offer.audio ?? defaultAudio
+        guard ["echo", "tone", "file"].contains(audioMode) else { throw RTCError(.type, "unknown audio \(audioMode)") }
+        let player: MediaPlayer? = try audioMode != "file" ? nil : {
+            guard let playFrom else { throw RTCError(.invalidAccess, "the server was started without --play-from") }
+            return try MediaPlayer(file: playFrom, loop: true)
+        }()
         let session = makeSession()
-        let (pc, counters, logger) = (session.pc, session.counters, logger)
-        pc.onTrack = { track, _, _ in
+        session.player.withLock { $0 = player }
+        let (pc, counters, logger, tone) = (session.pc, session.counters, logger, audioMode == "tone")
+        pc.onTrack = { track, receiver, _ in
             logger.info("track \(track.kind.rawValue) received", metadata: ["session": "\(session.id)"])
+            if let recording = session.recording {
+                counters.whenFirstFrame(of: track.kind) { recording.start(receiver) }
+            }
+            // What goes back: the file's track of this kind, else the tone (audio), else the echo.
+            let played = track.kind == .video ? player?.video : player?.audio
             if let video = track as? VideoStreamTrack {
-                _ = try? pc.addTrack(VideoTransformTrack(source: video, transform: transform, counters: counters))
+                let transformed = VideoTransformTrack(source: video, transform: transform, counters: counters)
+                if let played {
+                    _ = try? pc.addTrack(played)
+                    drain(transformed)
+                } else {
+                    _ = try? pc.addTrack(transformed)
+                }
             } else if let audio = track as? AudioStreamTrack {
                 let counted = CountingAudioTrack(source: audio, counters: counters)
-                if tone {
+                if let played {
+                    _ = try? pc.addTrack(played)
+                    drain(counted)
+                } else if tone {
                     _ = try? pc.addTrack(ToneTrack())
-                    // Nobody sends the browser's audio back: drain it here, to count it.
-                    Task { while (try? await counted.recv()) != nil {} }
+                    drain(counted)
                 } else {
                     _ = try? pc.addTrack(counted)
                 }
@@ -136,7 +181,7 @@ final class SessionStore: Sendable {
             throw error
         }
         guard let answer = pc.localDescription else { throw RTCError(.operation, "no local description") }
-        logger.info("answered (video transform \(transform.rawValue), audio \(tone ? "tone" : "echo"))",
+        logger.info("answered (video transform \(transform.rawValue), audio \(audioMode))",
                     metadata: ["session": "\(session.id)"])
         return SessionDescriptionMessage(sdp: answer.sdp, type: answer.type.rawValue, id: session.id)
     }
@@ -175,6 +220,7 @@ final class SessionStore: Sendable {
     func close(_ session: Session) async {
         _ = sessions.withLock { $0.removeValue(forKey: session.id) }
         await session.pc.close()
+        await session.finish()
     }
 
     func closeAll() async {

@@ -4,11 +4,13 @@
 // "pong". Signaling is aiortc's: POST /offer {"sdp","type","video_transform"} → {"sdp","type"}.
 //
 //   swift run webrtc-server --port 8080          # then open http://127.0.0.1:8080
+//   swift run webrtc-server --play-from music.ogg --record-to recordings
 //
 // Also: POST /candidate (candidates the browser trickles after its offer), GET /offer + POST /answer (the
 // server offers a data channel instead), GET /stats (what the server decoded, as JSON; the browser tests read it).
 import ArgumentParser
 import AsyncRTC
+import AsyncRTCContrib
 import Foundation
 import Logging
 import NIOCore
@@ -20,14 +22,18 @@ struct WebRTCServer: AsyncParsableCommand {
         commandName: "webrtc-server",
         abstract: "WebRTC audio/video/data-channel echo server for browsers (aiortc's server example).")
 
-    enum AudioMode: String, ExpressibleByArgument, CaseIterable { case echo, tone }
+    enum AudioMode: String, ExpressibleByArgument, CaseIterable { case echo, tone, file }
 
     @Option(help: "Host for the HTTP server.") var host = "127.0.0.1"
     @Option(help: "Port for the HTTP server (0 picks a free one and prints it).") var port = 8080
     @Option(help: "Default video transform: \(VideoTransform.allCases.map(\.rawValue).joined(separator: ", ")) (the page may choose another).")
     var videoTransform = "none"
-    @Option(help: "What the server sends as audio: echo (the browser's microphone) or tone (440 Hz).")
+    @Option(help: "What the server sends back by default (the page may choose another): echo (the browser's microphone), tone (440 Hz) or file (--play-from).")
     var audio: AudioMode = .echo
+    @Option(help: "A file to play to browsers that choose \"file\": audio (.wav, .ogg) replaces the echo of the microphone, video (.ivf, .y4m) the returned camera. Loops.")
+    var playFrom: String?
+    @Option(help: "A directory to record what each browser sends to: <session>.ivf (VP8/VP9 video), <session>.ogg (Opus audio).")
+    var recordTo: String?
     @Flag(help: "Offer loopback addresses as ICE candidates (a browser and server in a loopback-only sandbox).")
     var loopbackCandidates = false
     @Flag(help: "Log every connection's progress (debug level).") var verbose = false
@@ -36,17 +42,24 @@ struct WebRTCServer: AsyncParsableCommand {
         guard VideoTransform(rawValue: videoTransform) != nil else {
             throw ValidationError("unknown video transform \(videoTransform)")
         }
+        if audio == .file && playFrom == nil { throw ValidationError("--audio file needs --play-from") }
+        if let playFrom {
+            do { try MediaPlayer(file: playFrom).stop() } catch { throw ValidationError("--play-from \(playFrom): \(error)") }
+        }
     }
 
     func run() async throws {
         var log = Logger(label: "webrtc-server")
         log.logLevel = verbose ? .debug : .info
         let logger = log
+        if let recordTo {
+            try FileManager.default.createDirectory(atPath: recordTo, withIntermediateDirectories: true)
+        }
         var configuration = RTCConfiguration(includeLoopbackCandidates: loopbackCandidates)
         configuration.logger = verbose ? logger : nil
         let store = SessionStore(configuration: configuration,
                                  defaultTransform: VideoTransform(rawValue: videoTransform) ?? .none,
-                                 defaultAudio: audio.rawValue, logger: logger)
+                                 defaultAudio: audio.rawValue, playFrom: playFrom, recordTo: recordTo, logger: logger)
         let server = HTTPServer(host: host, port: port, logger: logger) { head, body in
             await Self.route(head, body, store, logger)
         }
