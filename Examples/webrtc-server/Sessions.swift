@@ -106,8 +106,10 @@ final class SessionStore: Sendable {
             logger.info("connection state \(state.rawValue)", metadata: ["session": "\(id)"])
             if state == .failed || state == .closed {
                 _ = self?.sessions.withLock { $0.removeValue(forKey: id) }
+                // "closed" also comes from the browser's own close (its DTLS close_notify) while our ICE still
+                // runs: close our side too, or its consent checks later report disconnected and failed.
                 Task {
-                    if state == .failed { await pc.close() }
+                    await pc.close()
                     await session.finish()
                 }
             }
