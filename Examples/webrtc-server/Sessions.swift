@@ -51,6 +51,9 @@ final class Session: Sendable {
         var videoCodec: String?
         var audioCodec: String?
         var recordings: [SessionRecording.File]?
+        /// The browser's end of the pair in use, "type address port" (e.g. "prflx 127.0.0.1 50000": learnt from
+        /// its checks, as with a Firefox whose `.local` names nobody here resolves).
+        var remoteCandidate: String?
     }
 
     /// Stops what the session plays and finalises its recordings.
@@ -59,14 +62,18 @@ final class Session: Sendable {
         await recording?.stop()
     }
 
-    var stats: Stats {
+    func stats() async -> Stats {
         var videoCodec: String?, audioCodec: String?
         for transceiver in pc.getTransceivers() {
             guard let codec = transceiver.sender.getParameters().codecs.first?.mimeType else { continue }
             if transceiver.kind == .video { videoCodec = codec } else { audioCodec = codec }
         }
+        let report = await pc.getStats()
+        let remote = report.stats(of: RTCIceCandidatePairStats.self).first { $0.nominated && $0.state == "succeeded" }
+            .flatMap { report[$0.remoteCandidateId] as? RTCIceCandidateStats }
         return Stats(id: id, connectionState: pc.connectionState.rawValue, media: counters.snapshot,
-                     videoCodec: videoCodec, audioCodec: audioCodec, recordings: recording?.files)
+                     videoCodec: videoCodec, audioCodec: audioCodec, recordings: recording?.files,
+                     remoteCandidate: remote.map { "\($0.candidateType) \($0.address) \($0.port)" })
     }
 }
 

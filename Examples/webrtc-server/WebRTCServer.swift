@@ -92,7 +92,9 @@ struct WebRTCServer: AsyncParsableCommand {
                 try await store.addCandidate(try decode(CandidateMessage.self, body))
                 return .json(["ok": true])
             case (.GET, "/stats"):
-                return .json(["sessions": store.all.map(\.stats)])
+                var sessions: [Session.Stats] = []
+                for session in store.all { sessions.append(await session.stats()) }
+                return .json(["sessions": sessions])
             case (_, "/"), (_, "/offer"), (_, "/answer"), (_, "/candidate"), (_, "/stats"), (_, "/client.js"):
                 return .error(.methodNotAllowed, "method not allowed")
             default:

@@ -326,15 +326,18 @@ def case_data_mdns(browser, server):
     summary = check_echo(browser)
     sample = browser.call("sample")
     check(sample["sentSdpCandidates"] == 0 and sample["trickled"] > 0, "not trickled: %s" % sample)
-    wait_connected(server, started["id"])
+    session = wait_connected(server, started["id"])
+    check((session.get("remoteCandidate") or "").startswith("prflx "),
+          "the server's pair in use has remote candidate %s, expected a peer-reflexive one" % session.get("remoteCandidate"))
     browser.call("stop")
-    return "%d mDNS-only candidates trickled: %s" % (sample["trickled"], summary)
+    return "%d mDNS-only candidates trickled, server connected through %s: %s" % (
+        sample["trickled"], session["remoteCandidate"], summary)
 
 
-def case_media(browser, server, artifacts, codec, audio_codec, audio, echo=False, screenshot=None):
+def case_media(browser, server, artifacts, codec, audio_codec, audio, transform, echo=False, screenshot=None):
     browser.open(server.url)
     started = browser.call("start", {"role": "browser", "codec": codec, "audioCodec": audio_codec,
-                                     "transform": "none", "audio": audio, "ping": True})
+                                     "transform": transform, "audio": audio, "ping": True})
     summary = []
     if echo:
         summary.append("browser offers: " + check_echo(browser))
@@ -375,9 +378,9 @@ def case_media(browser, server, artifacts, codec, audio_codec, audio, echo=False
     if screenshot:
         shutil.copyfile(page_png, screenshot)
     summary.append(check_recordings(session, {"VP8": "VP80", "VP9": "VP90"}[codec], audio_codec.lower() == "opus"))
-    summary.append("%s+%s (%s back): %d frames decoded in %.1f s at %dx%d (Swift: %s, %d frames), audio %.1f "
+    summary.append("%s+%s (%s back, %s): %d frames decoded in %.1f s at %dx%d (Swift: %s, %d frames), audio %.1f "
                    "packets/s, RTT %s s, screenshot luma stddev %.0f/%.0f" % (
-                       codec, audio_codec, audio, frames, seconds, second["videoWidth"], second["videoHeight"], size,
+                       codec, audio_codec, audio, transform, frames, seconds, second["videoWidth"], second["videoHeight"], size,
                        media["videoFramesDecoded"], audio_rate, second["rtt"],
                        deviations["local-video"], deviations["remote-video"]))
     browser.call("stop")
@@ -404,8 +407,9 @@ def main():
         cases = [
             ("data, browser offers, mDNS trickle", lambda: case_data_mdns(browser, server)),
             ("media + data, VP8, Opus, echo", lambda: case_media(browser, server, artifacts, "VP8", "opus", "echo",
-                                                                 echo=True, screenshot=args.screenshot)),
-            ("media, VP9, PCMU, file played", lambda: case_media(browser, server, artifacts, "VP9", "PCMU", "file")),
+                                                                 "edges", echo=True, screenshot=args.screenshot)),
+            ("media, VP9, PCMU, file played", lambda: case_media(browser, server, artifacts, "VP9", "PCMU", "file",
+                                                                 "grayscale")),
             ("data, server offers, trickle", lambda: case_data_server_offers(browser, server)),
         ]
         for name, run in cases:
