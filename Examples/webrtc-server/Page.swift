@@ -262,6 +262,10 @@ async function start(options) {
   options = Object.assign({ role: $('role').value, codec: $('codec').value, audioCodec: $('audio-codec').value,
                             transform: $('transform').value, audio: $('audio').value, trickle: $('trickle').value,
                             ping: true }, options || {});
+  // Show what runs (the tests pass their options without touching the controls).
+  const controls = { role: 'role', codec: 'codec', audioCodec: 'audio-codec', transform: 'transform', audio: 'audio',
+                     trickle: 'trickle' };
+  for (const [key, id] of Object.entries(controls)) if (options[key]) $(id).value = options[key];
   $('start').disabled = true;
   $('stop').disabled = false;
   setStatus('connecting');

@@ -2,15 +2,23 @@
 """Headless Chromium against AsyncRTC's webrtc-server example.
 
 Run by scripts/browser-tests inside a loopback-only network namespace (nothing leaves the machine). Starts the
-server, drives Chromium (Debian's chromium + chromium-driver) through Selenium, and checks:
+server (with --play-from a generated tone and --record-to the artifacts directory), drives Chromium (Debian's
+chromium + chromium-driver) through Selenium, and checks:
 
   data        Chromium <-> Swift echo of text, binary, empty, unicode and 64 KiB messages, contents compared,
               both roles: the browser offers (POST /offer) and the server offers (GET /offer, POST /answer).
-  media       the fake camera and microphone to Swift and back, VP8 and VP9 each forced once, Opus: in the
-              page getStats() shows framesDecoded increasing and inbound audio at 45-55 packets/s; the server
-              (GET /stats) decoded the video at the fake camera's resolution.
-  screenshot  both videos play and are not uniform; the page is saved as a PNG (always with --screenshot,
-              and into the artifacts directory when a case fails).
+  trickle     Firefox-style: the browser offers without candidates and trickles only host candidates renamed
+              <uuid>.local (nobody resolves them): the server connects through a peer-reflexive candidate.
+              The server-offers case trickles the browser's answer too.
+  media       the fake camera and microphone to Swift and back, VP8 + Opus (echo, edges transform) and VP9 + PCMU
+              (a file played back, grayscale) forced from the page: in the page getStats() shows framesDecoded
+              increasing and inbound audio at 45-55 packets/s with energy; the server (GET /stats) decoded the
+              video at the fake camera's resolution; its recordings are an IVF of the right codec starting at a
+              key frame (and Ogg Opus when Opus is used).
+  screenshot  both videos play; screenshots of the two video elements are not uniform (luma standard deviation
+              from the PNG itself). The page is saved into the artifacts directory, and with --screenshot also
+              there (the README's picture); a failed case leaves its screenshot, page log, console and server
+              stats in the artifacts directory.
 
 Usage: browser_tests.py --server PATH/webrtc-server [--artifacts DIR] [--screenshot docs/webrtc-server.png]
 """
@@ -49,7 +57,7 @@ CHROMIUM_FLAGS = [
     "--autoplay-policy=no-user-gesture-required",
     "--disable-dev-shm-usage",
     "--disable-gpu",
-    "--window-size=1000,760",
+    "--window-size=1000,900",
 ]
 
 MESSAGES = [
