@@ -370,7 +370,7 @@ async function echo(cases) {
     const c = cases[n];
     const payload = c.kind === 'binary' ? pattern(c.length, n) : c.text;
     const reply = new Promise((resolve) => {
-      const timer = setTimeout(() => { dc.removeEventListener('message', onMessage); resolve(null); }, 10000);
+      const timer = setTimeout(() => { dc.removeEventListener('message', onMessage); resolve(null); }, 30000);  // a hang bound
       function onMessage(event) {
         if (typeof event.data === 'string' && event.data.startsWith('pong ')) return;
         clearTimeout(timer);

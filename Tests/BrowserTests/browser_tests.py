@@ -103,7 +103,7 @@ class Server:
             raise Failure("webrtc-server did not start (see its log)")
 
     def stats(self):
-        with urllib.request.urlopen(self.url + "/stats", timeout=5) as response:
+        with urllib.request.urlopen(self.url + "/stats", timeout=30) as response:
             return json.load(response)
 
     def session(self, session_id):
