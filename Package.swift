@@ -26,6 +26,7 @@ func systemLibrary(_ name: String, pkgConfig: String, apt: [String], brew: [Stri
 let nioCore: Target.Dependency = .product(name: "NIOCore", package: "swift-nio")
 let nioPosix: Target.Dependency = .product(name: "NIOPosix", package: "swift-nio")
 let logging: Target.Dependency = .product(name: "Logging", package: "swift-log")
+let nioHTTP1: Target.Dependency = .product(name: "NIOHTTP1", package: "swift-nio")
 let argumentParser: Target.Dependency = .product(name: "ArgumentParser", package: "swift-argument-parser")
 
 /// The fuzz targets: each parses hostile bytes with one RTCWire parser. Built normally they are replay tools
@@ -53,6 +54,9 @@ var targets: [Target] = [
                      path: "Examples/datachannel-cli"),
     .executableTarget(name: "datachannel-filexfer", dependencies: ["ExampleSupport", "AsyncRTCContrib", argumentParser],
                      path: "Examples/datachannel-filexfer"),
+    .executableTarget(name: "webrtc-server",
+                     dependencies: ["AsyncRTC", "AsyncRTCContrib", nioCore, nioPosix, nioHTTP1, argumentParser, logging],
+                     path: "Examples/webrtc-server"),
     .executableTarget(name: "videostream-cli", dependencies: ["ExampleSupport", "AsyncRTCContrib", argumentParser],
                      path: "Examples/videostream-cli"),
     .executableTarget(name: "media-relay", dependencies: ["ExampleSupport", "AsyncRTCContrib", argumentParser],
@@ -99,6 +103,7 @@ let package = Package(
         .executable(name: "rtc-demo", targets: ["rtc-demo"]),
         .executable(name: "datachannel-cli", targets: ["datachannel-cli"]),
         .executable(name: "datachannel-filexfer", targets: ["datachannel-filexfer"]),
+        .executable(name: "webrtc-server", targets: ["webrtc-server"]),
         .executable(name: "videostream-cli", targets: ["videostream-cli"]),
         .executable(name: "media-relay", targets: ["media-relay"]),
     ],

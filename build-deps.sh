@@ -4,7 +4,8 @@
 # Fails with a message naming what is missing when it cannot install it.
 #   ./build-deps.sh          the libraries the package builds against
 #   ./build-deps.sh --test   also what the test suite runs: Python 3 with venv (for the pinned aiortc peer) and
-#                            coturn (a real TURN server for the TURN tests), ffmpeg and opus-tools (media-file tests)
+#                            coturn (a real TURN server for the TURN tests), ffmpeg and opus-tools (media-file tests),
+#                            chromium and chromium-driver (the headless browser the browser tests drive through Selenium)
 set -euo pipefail
 
 WITH_TEST_TOOLS=0
@@ -34,6 +35,10 @@ Linux)
     # coturn: the real TURN/STUN server the TURN interop tests start on loopback.
     if [ $WITH_TEST_TOOLS -eq 1 ] && ! command -v turnserver >/dev/null 2>&1; then
         APT_PACKAGES+=(coturn)
+    fi
+    # chromium and its WebDriver: the real browser of scripts/browser-tests (Google's libwebrtc on the far end).
+    if [ $WITH_TEST_TOOLS -eq 1 ]; then
+        APT_PACKAGES+=(chromium chromium-driver)
     fi
     # ffmpeg (ffprobe) and opus-tools (opusinfo): the media-file tests check what we write with them and play what
     # ffmpeg writes.

@@ -168,6 +168,7 @@ import Testing
 
         let reader = try IVFReader(path: path)
         #expect(reader.header.fourCC == (codec == .vp8 ? "VP80" : "VP90"))
+        #expect(reader.header.width == 160 && reader.header.height == 120)
         let decoder = try MediaCodecs.makeVideoDecoder(mimeType: codec == .vp8 ? "video/VP8" : "video/VP9")
         var pictures = 0
         var frames = 0
@@ -193,6 +194,13 @@ import Testing
         #expect(!IVFPlaybackSource.isKeyframe([0x11, 0, 0], mimeType: "video/VP8"))
         #expect(IVFPlaybackSource.isKeyframe([0x82], mimeType: "video/VP9"))   // marker 2, profile 0, key
         #expect(!IVFPlaybackSource.isKeyframe([0x86], mimeType: "video/VP9"))  // inter frame
+        // A VP9 profile 0 key frame header: 0x82 (marker, profile 0, key, shown), 0x49 0x83 0x42, colour space
+        // BT.601 (1) and studio range (0) in 4 bits, then 639 and 479 in 16 bits each.
+        let bits = "0010" + String(639, radix: 2).leftPadded(16) + String(479, radix: 2).leftPadded(16) + "0000"
+        let tail = stride(from: 0, to: bits.count, by: 8).map { UInt8(String(Array(bits)[$0..<$0 + 8]), radix: 2)! }
+        #expect(IVFRecordingSink.vp9Size([0x82, 0x49, 0x83, 0x42] + tail) ?? (0, 0) == (640, 480))
+        #expect(IVFRecordingSink.vp9Size([0x86, 0x49, 0x83, 0x42] + tail) == nil)  // an inter frame has no size
+        #expect(IVFRecordingSink.vp9Size([0x82, 0x49]) == nil)
     }
 
     // MARK: Y4M
@@ -395,4 +403,8 @@ import Testing
             }
         }
     }
+}
+
+private extension String {
+    func leftPadded(_ width: Int) -> String { String(repeating: "0", count: max(0, width - count)) + self }
 }

@@ -250,6 +250,36 @@ struct ICEPair {
         #expect(agent.remoteCandidates.count == 1 && agent.state == .checking)
     }
 
+    /// Chromium checks as soon as it has answered an offer, before the answer reaches the offerer: the check is
+    /// answered and its pair waits, but nothing can be sent before the remote password is known. The timer must
+    /// not be due again right after it ran: it was (nextTimeout kept the paced-check deadline of the waiting pair
+    /// in state new), and the endpoint's timer rescheduled itself at once forever, starving its event loop.
+    @Test func earlyCheckBeforeTheAnswerDoesNotSpinTheTimer() throws {
+        let local = ICECredentials.random(), remote = ICECredentials.random()
+        var agent = ICEAgent(role: .controlled, tieBreaker: 1, localCredentials: local, crypto: Self.crypto)
+        agent.addLocalCandidate(.host(socket: 0, address: STUNAddress("10.0.0.1:1000")!))
+        let from = STUNAddress("10.9.9.9:4444")!
+        var now = NIODeadline.uptimeNanoseconds(1_000_000_000)
+        let actions = agent.receiveSTUN(try bindingRequest(username: "\(local.usernameFragment):\(remote.usernameFragment)",
+                                                          password: local.password), socket: 0, from: from, now: now)
+        #expect(actions.contains { if case .send(_, 0, from) = $0 { true } else { false } })
+        for _ in 0..<100 {
+            now = now + .milliseconds(10)
+            if let due = agent.nextTimeout, due <= now { _ = agent.handleTimeout(now: now) }
+            if let again = agent.nextTimeout { #expect(again > now) }
+        }
+        // The answer arrives: checks start, the early pair among them.
+        agent.setRemoteCredentials(remote)
+        var sent = agent.addRemoteCandidate(ICERemoteCandidate(type: .host, address: STUNAddress("10.9.9.8:5555")!,
+                                                                priority: 1, foundation: "1"), now: now)
+        for _ in 0..<20 {
+            now = now + .milliseconds(50)
+            if let due = agent.nextTimeout, due <= now { sent += agent.handleTimeout(now: now) }
+        }
+        let checked = Set(sent.compactMap { if case .send(_, _, let to) = $0 { to } else { nil } })
+        #expect(checked.contains(from))
+    }
+
     @Test(arguments: ["wrong-password", "wrong-username", "other-remote-ufrag", "no-fingerprint"])
     func forgedChecksChangeNothing(_ forgery: String) throws {
         var (agent, local, remote) = freshAgent()

@@ -150,7 +150,7 @@ final class IVFRecordingSink: RecordingSink {
         }
         // A decoder needs a key frame to start: drop what comes before the first one.
         if writer == nil && !frame.isKeyframe { return }
-        let size = fourCC == "VP80" ? Self.vp8Size(frame.data) : nil
+        let size = fourCC == "VP80" ? Self.vp8Size(frame.data) : Self.vp9Size(frame.data)
         try store(frame, fourCC: fourCC, width: size?.0 ?? 0, height: size?.1 ?? 0)
     }
 
@@ -173,6 +173,38 @@ final class IVFRecordingSink: RecordingSink {
     static func vp8Size(_ data: [UInt8]) -> (Int, Int)? {
         guard data.count >= 10, data[0] & 1 == 0, data[3] == 0x9D, data[4] == 0x01, data[5] == 0x2A else { return nil }
         return (Int(LittleEndian.u16(data, 6) & 0x3FFF), Int(LittleEndian.u16(data, 8) & 0x3FFF))
+    }
+
+    /// The size in a VP9 key frame's uncompressed header (VP9 bitstream specification §6.2): frame marker,
+    /// profile, show_existing_frame, frame_type, show_frame, error_resilient_mode, the sync code 49 83 42, the
+    /// colour config (bit depth from profile 2, colour space, range, subsampling in profiles 1 and 3), then
+    /// frame_width_minus_1 and frame_height_minus_1 (16 bits each). Nil for anything else.
+    static func vp9Size(_ data: [UInt8]) -> (Int, Int)? {
+        var bit = 0
+        func read(_ count: Int) -> Int? {
+            var value = 0
+            for _ in 0..<count {
+                guard bit / 8 < data.count else { return nil }
+                value = value << 1 | Int(data[bit / 8] >> (7 - UInt8(bit % 8)) & 1)
+                bit += 1
+            }
+            return value
+        }
+        guard read(2) == 2, let low = read(1), let high = read(1) else { return nil }
+        let profile = high << 1 | low
+        if profile == 3 { guard read(1) == 0 else { return nil } }
+        guard read(1) == 0, read(1) == 0, read(1) != nil, read(1) != nil else { return nil }  // not shown-existing; key
+        guard read(8) == 0x49, read(8) == 0x83, read(8) == 0x42 else { return nil }
+        if profile >= 2 { guard read(1) != nil else { return nil } }
+        guard let colorSpace = read(3) else { return nil }
+        if colorSpace != 7 {  // not CS_RGB: colour range, then subsampling in profiles 1 and 3
+            guard read(1) != nil else { return nil }
+            if profile == 1 || profile == 3 { guard read(3) != nil else { return nil } }
+        } else if profile == 1 || profile == 3 {
+            guard read(1) != nil else { return nil }
+        }
+        guard let width = read(16), let height = read(16) else { return nil }
+        return (width + 1, height + 1)
     }
 
     func close() throws {

@@ -6,7 +6,10 @@ extension ICEAgent {
     public var nextTimeout: NIODeadline? {
         guard state != .closed, state != .failed else { return nil }
         var deadlines: [NIODeadline] = transactions.values.map(\.nextRetransmit)
-        if let next = nextPacedCheck, hasWaitingWork { deadlines.append(next) }
+        // Only while pacedCheck would act on it: a pair waiting in another state (the peer's early check, answered
+        // before its credentials arrived with its description) would make a past deadline that nothing advances,
+        // and the timer would fire again at once, forever.
+        if let next = nextPacedCheck, hasWaitingWork, checksMayRun { deadlines.append(next) }
         if let started, firstSuccess == nil, selectedPairIndex == nil {
             deadlines.append(started + configuration.connectionTimeout)
         }
@@ -30,6 +33,9 @@ extension ICEAgent {
     private var hasWaitingWork: Bool {
         !triggered.isEmpty || pairs.contains { $0.state == .waiting }
     }
+
+    /// The states in which paced checks are sent (RFC 8445 §6.1.4.2 runs them once checking has started).
+    private var checksMayRun: Bool { state == .checking || state == .connected || state == .disconnected }
 
     /// Runs every timer that is due at `now`: paced checks, retransmissions, nomination, consent.
     public mutating func handleTimeout(now: NIODeadline) -> [Action] {
@@ -61,8 +67,7 @@ extension ICEAgent {
 
     /// One new check per Ta: a triggered one first, else the highest-priority waiting pair (RFC 8445 §6.1.4.2).
     private mutating func pacedCheck(now: NIODeadline) {
-        guard let next = nextPacedCheck, next <= now,
-              state == .checking || state == .connected || state == .disconnected else { return }
+        guard let next = nextPacedCheck, next <= now, checksMayRun else { return }
         var index: Int? = nil
         while !triggered.isEmpty && index == nil {
             let candidate = triggered.removeFirst()
