@@ -31,8 +31,6 @@ public final class DTLSEngine {
     /// `SSL *`, owned; freed first in `deinit`, before ``callbackState``.
     private let ssl: OpaquePointer
     private let callbackState: DTLSCallbackState
-    /// Reused plaintext buffer for `SSL_read` (a DTLS record carries at most 2^14 bytes, RFC 6347 §4.1).
-    private var readBuffer = [UInt8](repeating: 0, count: 16_384)
 
     /// Creates an endpoint. Nothing is sent until ``start()``.
     ///
@@ -100,7 +98,7 @@ public final class DTLSEngine {
         if state == .handshaking {
             try advanceHandshake(into: &events)
         } else {
-            try readApplicationData(into: &events)
+            try readApplicationData(into: &events, capacity: datagram.count)
         }
         callbackState.discardInbound()
         events.datagrams += callbackState.takeOutbound()
@@ -239,7 +237,7 @@ public final class DTLSEngine {
             try finishHandshake()
             events.handshakeComplete = true
             // Records that arrived with the last flight (application data, retransmissions) are read now.
-            try readApplicationData(into: &events)
+            try readApplicationData(into: &events, capacity: Self.maximumRecordPlaintext)
         } else {
             let error = SSL_get_error(ssl, result)
             guard error == SSL_ERROR_WANT_READ || error == SSL_ERROR_WANT_WRITE else {
@@ -268,12 +266,23 @@ public final class DTLSEngine {
         state = .connected
     }
 
-    private func readApplicationData(into events: inout Events) throws(CryptoError) {
+    /// A DTLS record carries at most 2^14 bytes of plaintext (RFC 6347 §4.1).
+    private static let maximumRecordPlaintext = 16_384
+
+    /// Reads every decrypted record into its own array of `capacity` bytes: a record's plaintext is never longer
+    /// than the datagram that carried it, so the arrays can be sized by the datagram, handed out without a copy,
+    /// and no 16 KiB buffer has to live with each engine.
+    private func readApplicationData(into events: inout Events, capacity: Int) throws(CryptoError) {
+        let capacity = max(1, min(capacity, Self.maximumRecordPlaintext))
         while state == .connected {
             OpenSSLErrorQueue.clear()
-            let count = readBuffer.withUnsafeMutableBytes { SSL_read(ssl, $0.baseAddress, Int32(clamping: $0.count)) }
+            var count: Int32 = 0
+            let plaintext = [UInt8](unsafeUninitializedCapacity: capacity) { buffer, initialized in
+                count = SSL_read(ssl, buffer.baseAddress, Int32(clamping: buffer.count))
+                initialized = count > 0 ? Int(count) : 0
+            }
             if count > 0 {
-                events.applicationData.append(Array(readBuffer[0..<Int(count)]))
+                events.applicationData.append(plaintext)
                 continue
             }
             let error = SSL_get_error(ssl, count)
