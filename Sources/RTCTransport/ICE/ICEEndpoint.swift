@@ -73,15 +73,29 @@ public final class ICEEndpoint: Sendable {
         }.get()
         let endpoint = ICEEndpoint(eventLoop: eventLoop, core: core)
         let bound = endpoint.core
-        for (index, address) in addresses.enumerated() {
-            let socket = try await UDPSocket.bind(host: address, port: 0, on: eventLoop, impairment: options.impairment) {
-                datagram, from in
-                bound.value.received(datagram, socket: index, from: from)
+        // The host sockets are bound at once (each bind is a round trip to the loop), then added in address order.
+        let sockets = try await withThrowingTaskGroup(of: (Int, UDPSocket).self) { group in
+            for (index, address) in addresses.enumerated() {
+                group.addTask {
+                    let socket = try await UDPSocket.bind(host: address, port: 0, on: eventLoop,
+                                                          impairment: options.impairment) { datagram, from in
+                        bound.value.received(datagram, socket: index, from: from)
+                    }
+                    return (index, socket)
+                }
             }
-            try await eventLoop.submit {
-                bound.value.add(socket: socket, index: index)
-            }.get()
+            var sockets: [(Int, UDPSocket)] = []
+            do {
+                for try await socket in group { sockets.append(socket) }
+            } catch {
+                for (_, socket) in sockets { await socket.close() }
+                throw error
+            }
+            return sockets.sorted { $0.0 < $1.0 }
         }
+        try await eventLoop.submit {
+            for (index, socket) in sockets { bound.value.add(socket: socket, index: index) }
+        }.get()
         await endpoint.gatherFromServers(options)
         return endpoint
     }
