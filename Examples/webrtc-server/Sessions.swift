@@ -113,8 +113,8 @@ final class SessionStore: Sendable {
             logger.info("connection state \(state.rawValue)", metadata: ["session": "\(id)"])
             if state == .failed || state == .closed {
                 _ = self?.sessions.withLock { $0.removeValue(forKey: id) }
-                // "closed" also comes from the browser's own close (its DTLS close_notify) while our ICE still
-                // runs: close our side too, or its consent checks later report disconnected and failed.
+                // A browser that closes stops answering consent checks: the state goes `disconnected`, then
+                // `failed` (RFC 7675's 30 s), and the session ends here; close() releases the sockets.
                 Task {
                     await pc.close()
                     await session.finish()

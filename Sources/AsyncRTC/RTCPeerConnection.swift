@@ -343,11 +343,14 @@ public final class RTCPeerConnection: Sendable {
             change(&state)
             if !state.closed {
                 let derived: RTCPeerConnectionState
+                // W3C RTCPeerConnectionState: `closed` only once close() was called (handled above). A DTLS
+                // transport the peer closed (close_notify) counts like a connected one; the peer then stops
+                // answering consent checks, so ICE moves the state to `disconnected` and `failed`.
                 switch (state.iceConnectionState, state.dtlsState) {
                 case (.failed, _), (_, .failed): derived = .failed
                 case (.disconnected, _): derived = .disconnected
-                case (.connected, .connected), (.completed, .connected): derived = .connected
-                case (.closed, _), (_, .closed): derived = .closed
+                case (.connected, .connected), (.completed, .connected), (.connected, .closed), (.completed, .closed):
+                    derived = .connected
                 default: derived = state.started ? .connecting : .new
                 }
                 state.connectionState = derived

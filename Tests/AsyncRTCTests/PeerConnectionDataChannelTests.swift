@@ -131,6 +131,21 @@ extension PeerConnectionDataChannelTests {
         return (a, b, channel, try #require(remote.withLock { $0 }))
     }
 
+    @Test func aPeerClosingDoesNotCloseTheOtherSide() async throws {
+        // W3C: connectionState is `closed` only after close(), and then final. The peer's close sends a DTLS
+        // close_notify and an SCTP ABORT: the channel closes, the connection does not (consent then decides).
+        let (a, b, channel, _) = try await Self.connectedPair("peer-close")
+        let reported = Mutex<[RTCPeerConnectionState]>([])
+        a.onConnectionStateChange = { state in reported.withLock { $0.append(state) } }
+        await b.close()
+        try await Self.waitUntil { channel.readyState == .closed }
+        try await Task.sleep(for: .milliseconds(300))  // the close_notify has arrived by now on loopback
+        #expect(a.connectionState != .closed)
+        #expect(!reported.withLock { $0 }.contains(.closed))
+        await a.close()
+        #expect(a.connectionState == .closed && reported.withLock { $0 }.last == .closed)
+    }
+
     @Test func bulkSendQueuesInsteadOfFailingAndBufferedAmountDrains() async throws {
         let (a, b, sender, receiver) = try await Self.connectedPair()
         let received = Mutex((count: 0, bytes: [UInt8]()))
