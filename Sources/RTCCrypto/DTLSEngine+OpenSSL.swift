@@ -277,11 +277,23 @@ public final class DTLSEngine {
         while state == .connected {
             OpenSSLErrorQueue.clear()
             var count: Int32 = 0
-            let plaintext = [UInt8](unsafeUninitializedCapacity: capacity) { buffer, initialized in
+            var plaintext = [UInt8](unsafeUninitializedCapacity: capacity) { buffer, initialized in
                 count = SSL_read(ssl, buffer.baseAddress, Int32(clamping: buffer.count))
                 initialized = count > 0 ? Int(count) : 0
             }
             if count > 0 {
+                // A record buffered from an earlier, larger datagram may not fit: OpenSSL keeps the rest of it
+                // for the next read, and a record must reach the caller whole.
+                while plaintext.count >= capacity, SSL_pending(ssl) > 0 {
+                    let rest = Int(SSL_pending(ssl))
+                    let before = plaintext.count
+                    plaintext.append(contentsOf: repeatElement(0, count: rest))
+                    let more = plaintext.withUnsafeMutableBytes { raw in
+                        SSL_read(ssl, raw.baseAddress! + before, Int32(clamping: rest))
+                    }
+                    plaintext.removeLast(rest - max(Int(more), 0))
+                    if more <= 0 { break }
+                }
                 events.applicationData.append(plaintext)
                 continue
             }
