@@ -15,7 +15,7 @@ func fixture(_ path: String) -> [UInt8] {
 }
 
 /// The bytes `write` produces.
-func wire(_ write: (inout ByteBuffer) throws(WireError) -> Void) -> ByteBuffer {
+func wire(_ write: (inout ByteBuffer) throws -> Void) -> ByteBuffer {
     var buffer = ByteBuffer()
     try! write(&buffer)
     return buffer
