@@ -88,28 +88,25 @@ struct DTLSOpenSSLInteropTests {
     final class OpenSSLProcess: Sendable {
         let process: Process
         let input: Pipe
-        /// Everything the process printed so far.
-        final class Output: Sendable { let text = Mutex("") }
-        private let output = Output()
+        /// openssl's stdout and stderr go to this file (read back by ``text``).
+        let outputPath: String
 
         init(_ arguments: [String]) throws {
             process = Process()
             process.executableURL = URL(fileURLWithPath: DTLSOpenSSLInteropTests.openssl!)
             process.arguments = arguments
             input = Pipe()
-            let out = Pipe()
+            outputPath = FileManager.default.temporaryDirectory.appendingPathComponent("asyncrtc-s2-\(UUID().uuidString).log").path
+            _ = FileManager.default.createFile(atPath: outputPath, contents: nil)
+            let out = try FileHandle(forWritingTo: URL(fileURLWithPath: outputPath))
             process.standardInput = input
             process.standardOutput = out
             process.standardError = out
-            let output = self.output
-            out.fileHandleForReading.readabilityHandler = { handle in
-                let data = handle.availableData
-                if !data.isEmpty { output.text.withLock { $0 += String(decoding: data, as: UTF8.self) } }
-            }
             try process.run()
+            try out.close()
         }
 
-        var text: String { output.text.withLock { $0 } }
+        var text: String { (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? "" }
 
         func write(_ line: String) { input.fileHandleForWriting.write(Data(line.utf8)) }
 
@@ -137,9 +134,9 @@ struct DTLSOpenSSLInteropTests {
         }
 
         func stop() {
-            if process.isRunning { process.terminate() }
-            process.waitUntilExit()
+            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
             try? input.fileHandleForWriting.close()
+            try? FileManager.default.removeItem(atPath: outputPath)
         }
     }
 
