@@ -114,7 +114,7 @@ import Testing
         }
         times.sort()
         print("R5 \(percent) % loss: \(times.count)/\(runs) handshakes, median \(times.isEmpty ? 0 : times[times.count / 2]) s, slowest \(times.last ?? 0) s")
-        // Known issue (README, Known issues): at 50 % loss each way the handshake does not finish within 30 s with
+        // Known issue (README, "Reliability and security", R5): at 50 % loss each way the handshake does not finish within 30 s with
         // the peer connection's DTLS options (1 s first retransmission, doubling; a 3 s cap did not help either),
         // cause not yet found (ICE under that loss is the first suspect). Recorded as a known issue so that it
         // shows in every run without failing CI; remove the wrapper once fixed.
