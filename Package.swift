@@ -32,7 +32,7 @@ let argumentParser: Target.Dependency = .product(name: "ArgumentParser", package
 /// The fuzz targets: each parses hostile bytes with one RTCWire parser. Built normally they are replay tools
 /// (`swift run FuzzSTUN file...`); built with `-DFUZZING -sanitize=fuzzer,address` (see scripts/fuzz) they are
 /// libFuzzer binaries.
-let fuzzTargets = ["FuzzSTUN", "FuzzSDP", "FuzzCandidate", "FuzzRTP", "FuzzRTCP", "FuzzDCEP", "FuzzVP8", "FuzzVP9", "FuzzDNS"]
+let fuzzTargets = ["FuzzSTUN", "FuzzSDP", "FuzzCandidate", "FuzzRTP", "FuzzRTCP", "FuzzDCEP", "FuzzVP8", "FuzzVP9", "FuzzDNS", "FuzzOpus", "FuzzDemux"]
 
 var targets: [Target] = [
     systemLibrary("CRTCOpenSSL", pkgConfig: "openssl", apt: ["libssl-dev"], brew: ["openssl@3"]),

@@ -277,9 +277,17 @@ public final class RTCPeerConnection: Sendable {
                                                      certificate: certificate, iceOptions: options) { [weak self] event in
             self?.transportEvent(event)
         }
-        state.withLock { state in
+        // close() may have run while the sockets were being bound and servers asked: it saw no transport, so
+        // this one would never be closed (two descriptors leaked per such close, issue 7 R12). Close it here.
+        let closedMeanwhile = state.withLock { state in
+            guard !state.closed else { return true }
             state.transport = transport
             state.iceGatheringState = .complete
+            return false
+        }
+        if closedMeanwhile {
+            await transport.close()
+            throw RTCError(.invalidState, "the peer connection was closed while gathering")
         }
         return transport
     }

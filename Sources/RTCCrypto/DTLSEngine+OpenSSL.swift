@@ -263,6 +263,11 @@ public final class DTLSEngine {
             throw CryptoError(.fingerprintMismatch, "the peer certificate matches none of the expected fingerprints")
         }
         remoteCertificateDER = der
+        if configuration.requiresSRTPProfile && SSL_get_selected_srtp_profile(ssl) == nil {
+            state = .failed
+            callbackState.discardInbound()
+            throw CryptoError(.handshakeFailed, "no SRTP protection profile in common with the peer (use_srtp, RFC 5764 §4.1.2)")
+        }
         state = .connected
     }
 

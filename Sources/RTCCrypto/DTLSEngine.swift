@@ -51,6 +51,10 @@ extension DTLSEngine {
         /// SRTP protection profiles offered or accepted in `use_srtp` (RFC 5764 §4.1.2), most preferred first;
         /// empty disables the extension (data channels only).
         public var srtpProfiles: [SRTPProtectionProfile] = SRTPProtectionProfile.preferenceOrder
+        /// When true, a handshake that settles on no SRTP protection profile (the peer offered or accepted none of
+        /// ``srtpProfiles``) fails instead of connecting: a session with media cannot run without SRTP keys
+        /// (RFC 5764 §4.1.2, RFC 8827 §6.5). False (the default) connects anyway, for data-channel-only sessions.
+        public var requiresSRTPProfile = false
 
         public init() {}
 
