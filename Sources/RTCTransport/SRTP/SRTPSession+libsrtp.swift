@@ -164,14 +164,42 @@ extension SRTPError.Code {
 
 /// libsrtp's process-wide state.
 enum SRTPLibrary {
-    /// `srtp_init` runs exactly once per process: Swift initializes a `static let` once, thread-safely, and the
+    /// `srtp_init` runs once per process from here: Swift initializes a `static let` once, thread-safely, and the
     /// stored status is immutable afterwards. libsrtp is never shut down (sessions may live until exit).
-    private static let initialization: srtp_err_status_t = srtp_init()
+    private static let initialization = Result { () throws(SRTPError) in try start() }
 
     static func initialize() throws(SRTPError) {
-        guard initialization == srtp_err_status_ok else {
-            throw SRTPError(SRTPError.Code(initialization), "srtp_init failed")
+        try initialization.get()
+    }
+
+    /// Calls `srtp_init` and throws unless libsrtp is usable afterwards. libsrtp 2.5 answers a second `srtp_init`
+    /// in a process — e.g. the application, or another library, initialised libsrtp before the first
+    /// ``SRTPSession`` — with `bad_param` (its "srtp" debug module is loaded already), although the crypto kernel
+    /// is up. "Already initialised" is success: `bad_param` counts as success when a session can be created.
+    static func start() throws(SRTPError) {
+        let status = srtp_init()
+        guard status != srtp_err_status_ok else { return }
+        guard status == srtp_err_status_bad_param && canCreateSession else {
+            throw SRTPError(SRTPError.Code(status), "srtp_init failed")
         }
+    }
+
+    /// Whether `srtp_create` works (the crypto kernel has its ciphers): creates and frees a throwaway session.
+    private static var canCreateSession: Bool {
+        var policy = srtp_policy_t()
+        CRTCSRTP_policy_set_aes_cm_128_hmac_sha1_80(&policy.rtp)
+        srtp_crypto_policy_set_rtcp_default(&policy.rtcp)
+        policy.ssrc.type = ssrc_any_outbound
+        policy.window_size = 1024
+        var key = [UInt8](repeating: 0, count: 30)  // AES-128 master key and 14-byte salt
+        var created: OpaquePointer?
+        let status = key.withUnsafeMutableBufferPointer { key in
+            policy.key = key.baseAddress
+            return srtp_create(&created, &policy)
+        }
+        guard status == srtp_err_status_ok, let created else { return false }
+        srtp_dealloc(created)
+        return true
     }
 
     /// The libsrtp version string, e.g. "libsrtp2 2.5.0".
