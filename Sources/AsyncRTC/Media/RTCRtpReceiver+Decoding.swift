@@ -1,25 +1,29 @@
 import RTCMedia
 import RTCWire
 
-/// The decode task: depayloads assembled frames and decodes them on the receiver's worker thread (never the event
-/// loop), then pushes the frames into the remote track. Decoders live on that worker and never cross threads.
+/// Decoding: the event loop hands each assembled frame straight to the receiver's worker thread (never decoding on
+/// the loop or the cooperative pool), which depayloads and decodes it and pushes the picture or sound into the
+/// remote track. Decoders live on that worker and never cross threads.
 ///
 /// Video frames also go to the encoded taps (``RTCRtpReceiver/makeEncodedTrack(capacity:)``). While a tap takes
 /// them and nobody has read the decoded track, they are not decoded (an SFU forwards without decoding); once
 /// someone reads it, decoding starts at the next key frame, which the receiver asks for.
 extension RTCRtpReceiver {
-    func decodeLoop(_ jobs: AsyncStream<DecodeJob>) async {
-        // Decoders live on the receiver's own worker thread: decoding never blocks the loop or the cooperative pool.
-        let decoders = CodecWorker.Bound(Decoders(), on: CodecWorker(label: "AsyncRTC.decoder"))
-        for await job in jobs {
-            do {
-                try await decoders.run { [self] decoders in try decode(job, with: &decoders) }
-            } catch {
-                // A corrupt or undecodable frame: count it; video asks for a key frame on the next tick.
-                state.withLock { state in
-                    state.counters.decodeFailures += 1
-                    state.keyframeWanted = true
-                }
+    /// Runs on the worker: decodes one job unless the receiver stopped; a failure is counted and (video) asks for
+    /// a key frame on the next tick.
+    func decodeOnWorker(_ job: DecodeJob, with decoders: inout Decoders) {
+        let stopped = state.withLock { state in
+            state.pendingDecodes -= 1
+            return state.stopped
+        }
+        guard !stopped else { return }
+        do {
+            try decode(job, with: &decoders)
+        } catch {
+            // A corrupt or undecodable frame: count it; video asks for a key frame on the next tick.
+            state.withLock { state in
+                state.counters.decodeFailures += 1
+                state.keyframeWanted = true
             }
         }
     }
