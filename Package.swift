@@ -62,10 +62,11 @@ var targets: [Target] = [
     .executableTarget(name: "media-relay", dependencies: ["ExampleSupport", "AsyncRTCContrib", argumentParser],
                      path: "Examples/media-relay"),
     .executableTarget(name: "bench-setup", dependencies: ["AsyncRTC"], path: "Benchmarks/Sources/bench-setup"),
-    // Benchmark scenarios 3–5 (scripts/bench builds them in release); the micro-benchmarks live in their own
+    // Benchmark scenarios 3–6 (scripts/bench builds them in release); the micro-benchmarks live in their own
     // package, Benchmarks/Package.swift, so this package never builds ordo-one/benchmark.
     .executableTarget(name: "bench-memory", dependencies: ["AsyncRTC"], path: "Benchmarks/Sources/bench-memory"),
     .executableTarget(name: "bench-media", dependencies: ["AsyncRTC", "AsyncRTCContrib"], path: "Benchmarks/Sources/bench-media"),
+    .executableTarget(name: "bench-sfu", dependencies: ["AsyncRTC", "AsyncRTCContrib"], path: "Benchmarks/Sources/bench-sfu"),
     .executableTarget(name: "bench-srtp", dependencies: ["RTCTransport", "RTCCrypto", "CRTCSRTP", nioCore],
                      path: "Benchmarks/Sources/bench-srtp"),
     .executableTarget(name: "rtc-demo", dependencies: ["AsyncRTC", "AsyncRTCContrib", "AsyncRTCTesting"],

@@ -147,4 +147,5 @@ async def main():
     await signaling.close()
 
 
-asyncio.run(main())
+if __name__ == "__main__":
+    asyncio.run(main())

@@ -81,6 +81,9 @@ if lines("s4-asyncrtc-send"):
             media["%s_%s_cpu_percent" % (impl, side)] = med([number(x, "cpu") for x in rows])
             media["%s_%s_runs" % (impl, side)] = rows
     media["seconds"] = number(lines("s4-asyncrtc-send")[0], "seconds")
+    for impl in ("asyncrtc", "aiortc"):
+        media["%s_receive_video_fps" % impl] = med([number(x, "frames-video") / number(x, "seconds")
+                                                    for x in lines("s4-%s-receive" % impl)])
     media["target_send_percent"], media["target_receive_percent"] = 10, 4
     save("media-cpu", media)
 
@@ -92,6 +95,18 @@ if lines("s5"):
     for profile, rows in by_profile.items():
         srtp[profile] = {key: med([r[key] for r in rows]) for key in rows[0]}
     save("srtp", {"profiles": srtp, "packet_bytes": 1200, "target_ratio": 0.9})
+
+if lines("s6-asyncrtc") or lines("s6-aiortc"):
+    fanout = {}
+    for impl in ("asyncrtc", "aiortc"):
+        steps = [{"subscribers": int(number(x, "subscribers")), "min_fps": number(x, "min-fps"),
+                  "median_fps": number(x, "median-fps"), "decoded_fps": number(x, "decoded-fps"),
+                  "sfu_cpu_percent": number(x, "sfu-cpu"), "clients_cpu_percent": number(x, "clients-cpu-percent")}
+                 for x in lines("s6-%s" % impl)]
+        passing = [step["subscribers"] for step in steps if (step["min_fps"] or 0) >= 29]
+        fanout[impl] = {"largest_n": max(passing) if passing else 0, "steps": steps,
+                        "first_miss": next((step["subscribers"] for step in steps if (step["min_fps"] or 0) < 29), None)}
+    save("sfu-fanout", {"implementations": fanout, "min_fps": 29, "target_n": 100})
 
 
 # ---- summary from every scenario file present ----
@@ -152,14 +167,26 @@ if r:
                      "%.0f" % (p["send_path_protect_pps"] / 1000), "raw %.0f" % (p["raw_protect_pps"] / 1000),
                      "%.0f %%" % (100 * p["send_path_ratio"]), "≥ 90 %", verdict(p["send_path_ratio"] >= 0.9, "")))
 
+f = load("sfu-fanout")
+if f:
+    sw, ai = f["implementations"]["asyncrtc"], f["implementations"]["aiortc"]
+    tried = " (largest tried)" if sw["first_miss"] is None else ""
+    rows.append(("6 SFU fan-out, VP8 640x480@30, largest N with every subscriber ≥ 29 fps, SFU on one core (%s)"
+                 % f["date"], "%d%s" % (sw["largest_n"], tried), "%d" % ai["largest_n"],
+                 "%.0f×" % (sw["largest_n"] / ai["largest_n"]) if ai["largest_n"] else "–", "≥ 100",
+                 verdict(sw["largest_n"] >= 100, "short by %d" % (100 - sw["largest_n"]) if sw["largest_n"] < 100
+                         else "")))
 md = ["| scenario | AsyncRTC | aiortc 1.16.0 | ratio | target | |", "|---|---|---|---|---|---|"]
 md += ["| " + " | ".join(row) + " |" for row in rows]
 md.append("")
 md.append("Machine: %s. Medians of %d runs alternating AsyncRTC and aiortc; release build. Scenario 5 compares "
-          "AsyncRTC with raw libsrtp in the same process (aiortc has no separate SRTP path)." % (machine, runs))
+          "AsyncRTC with raw libsrtp in the same process (aiortc has no separate SRTP path); scenario 6 raises N once "
+          "through a list per implementation (AsyncRTC forwards encoded frames, aiortc re-encodes per subscriber)."
+          % (machine, runs))
 with open(os.path.join(results, "summary.md"), "w") as f:
     f.write("\n".join(md) + "\n")
-summary = {name: load(name) for name in ("datachannel-bulk", "setup-latency", "memory", "media-cpu", "srtp")}
+summary = {name: load(name) for name in ("datachannel-bulk", "setup-latency", "memory", "media-cpu", "srtp",
+                                         "sfu-fanout")}
 with open(os.path.join(results, "summary.json"), "w") as f:
     json.dump({k: v for k, v in summary.items() if v}, f, indent=1)
     f.write("\n")

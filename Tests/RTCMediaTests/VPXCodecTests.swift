@@ -37,6 +37,26 @@ func meanAbsoluteError(_ a: ArraySlice<UInt8>, _ b: ArraySlice<UInt8>) -> Double
 
 @Suite("VP8 and VP9 encoder and decoder")
 struct VPXCodecTests {
+    /// libvpx's threads wait for each other by spinning: on a busy 2-core machine a 2-thread 640x480 VP8 encoder
+    /// spent most of its CPU spinning and fell to 10 frames/s. One thread up to 640x480 (libwebrtc's and aiortc's
+    /// rule); more only for bigger pictures with cores to spare.
+    @Test("encoder threads by picture size and cores")
+    func encoderThreads() throws {
+        #expect(VPXEncoder.threadCount(width: 640, height: 480, codec: .vp8, cores: 2) == 1)
+        #expect(VPXEncoder.threadCount(width: 640, height: 480, codec: .vp8, cores: 16) == 1)
+        #expect(VPXEncoder.threadCount(width: 1280, height: 720, codec: .vp8, cores: 2) == 1)
+        #expect(VPXEncoder.threadCount(width: 1280, height: 720, codec: .vp8, cores: 4) == 2)
+        #expect(VPXEncoder.threadCount(width: 1920, height: 1080, codec: .vp8, cores: 6) == 3)
+        #expect(VPXEncoder.threadCount(width: 1920, height: 1080, codec: .vp8, cores: 12) == 8)
+        #expect(VPXEncoder.threadCount(width: 640, height: 480, codec: .vp9, cores: 8) == 1)
+        #expect(VPXEncoder.threadCount(width: 1280, height: 720, codec: .vp9, cores: 8) == 4)
+        let configuration = VPXEncoder.Configuration(codec: .vp8, width: 640, height: 480)
+        #expect(VPXEncoder.threadCount(configuration: configuration) == 1)
+        var explicit = configuration
+        explicit.threads = 3
+        #expect(VPXEncoder.threadCount(configuration: explicit) == 3)
+    }
+
     @Test("VP8 640x480: keyframe first, decoded size and luma close to the input, forced keyframe, bitrate change")
     func vp8Sequence() throws {
         let encoder = try VPXEncoder(codec: .vp8, width: 640, height: 480, bitrate: 1_500_000)

@@ -1,8 +1,8 @@
 // bench-media — benchmark scenario 4: the CPU a media sender and a media receiver cost, each in its own process.
 // The sender sends Opus (48 kHz mono, 20 ms) and VP8 640x480 at 30 fps from synthetic sources whose frames are
-// computed once up front (a tone; 30 frames of moving bars, cycled), so the measurement is the peer connection's
-// work — encode, packetize, SRTP, send / receive, unprotect, jitter buffer, decode — and not the source's. The
-// receiver reads every decoded frame. Signaling: TCP on 127.0.0.1:PORT in aiortc's wire format (the sender
+// computed once up front (a tone; 30 frames of moving bars, cycled — the same pictures as media_aiortc.py's), so
+// the measurement is the peer connection's work — encode, packetize, SRTP, send / receive, unprotect, jitter
+// buffer, decode — and not the source's. The receiver reads every decoded frame. Signaling: TCP on 127.0.0.1:PORT in aiortc's wire format (the sender
 // listens). Each side measures its own process's CPU time (getrusage) over SECONDS once media flows and prints
 // `cpu P % frames-video V frames-audio A`. Benchmarks/media_aiortc.py is aiortc's side.
 //   bench-media send|receive PORT SECONDS
@@ -51,7 +51,9 @@ final class ToneTrack: AudioStreamTrack, @unchecked Sendable {
     }
 }
 
-/// 640x480 I420 moving bars at 30 fps: 30 frames computed once and cycled; paced to real time.
+/// 640x480 I420 moving bars at 30 fps: 30 frames computed once and cycled; paced to real time. The same pictures
+/// as media_aiortc.py's BarsTrack (luma bars 60/150/100/200, 40 pixels wide, moving 8 pixels a frame; flat
+/// chroma), so both encoders get the same content.
 final class BarsTrack: VideoStreamTrack, @unchecked Sendable {
     // @unchecked: as ToneTrack.
     private let frames: [VideoFrame]
@@ -59,17 +61,17 @@ final class BarsTrack: VideoStreamTrack, @unchecked Sendable {
 
     init(width: Int = 640, height: Int = 480) {
         frames = (0..<30).map { n in
-            var rgb = [UInt8](repeating: 0, count: width * height * 3)
-            for y in 0..<height {
-                for x in 0..<width {
-                    let bar = ((x + n * 8) / 40) % 4
-                    let i = (y * width + x) * 3
-                    rgb[i] = bar == 1 ? 220 : 30
-                    rgb[i + 1] = bar == 2 ? 220 : 40
-                    rgb[i + 2] = bar == 3 ? 220 : UInt8(truncatingIfNeeded: y)
+            let levels: [UInt8] = [60, 150, 100, 200]
+            let row = (0..<width).map { x in levels[((x + n * 8) / 40) % 4] }
+            var frame = VideoFrame(width: width, height: height, format: .yuv420p)
+            let planes = frame.planes
+            frame.data.withUnsafeMutableBufferPointer { data in
+                for y in 0..<height {
+                    for x in 0..<width { data[y * width + x] = row[x] }
                 }
+                for plane in planes.dropFirst() { data[plane.range].update(repeating: 128) }
             }
-            return VideoFrame(rgb24: rgb, width: width, height: height).converted(to: .yuv420p)
+            return frame
         }
         super.init()
     }
@@ -104,6 +106,18 @@ func report(_ r: (cpu: Double, video: Int, audio: Int)) {
     print(String(format: "cpu %.2f %% frames-video %d frames-audio %d seconds %.0f", r.cpu, r.video, r.audio, seconds))
 }
 
+/// With BENCH_TRACE=1: the RTP statistics of both directions on standard error (where frames went).
+func trace() async {
+    guard ProcessInfo.processInfo.environment["BENCH_TRACE"] == "1" else { return }
+    let report = await pc.getStats()
+    for o in report.stats(of: RTCOutboundRtpStreamStats.self) {
+        FileHandle.standardError.write(Data("outbound \(o.kind): packets \(o.packetsSent) frames \(o.framesEncoded) key \(o.keyFramesEncoded) nack \(o.nackCount) pli \(o.pliCount) rtx \(o.retransmittedPacketsSent) bitrate \(o.targetBitrate ?? 0)\n".utf8))
+    }
+    for i in report.stats(of: RTCInboundRtpStreamStats.self) {
+        FileHandle.standardError.write(Data("inbound \(i.kind): packets \(i.packetsReceived) lost \(i.packetsLost) frames \(i.framesReceived) decoded \(i.framesDecoded) key \(i.keyFramesDecoded) dropped \(i.framesDropped) nack \(i.nackCount) pli \(i.pliCount) rtx \(i.retransmittedPacketsReceived)\n".utf8))
+    }
+}
+
 if role == "send" {
     try pc.addTrack(ToneTrack())
     try pc.addTrack(BarsTrack())
@@ -115,6 +129,7 @@ if role == "send" {
     while pc.connectionState != .connected { try await Task.sleep(for: .milliseconds(10)) }
     try await Task.sleep(for: .seconds(1))  // past the first key frame and the encoders' start-up
     report(try await measure())
+    await trace()
     try await Task.sleep(for: .seconds(2))  // the receiver's window started a little later: keep media flowing
     try? await signaling.send(.bye)
 } else {
@@ -140,6 +155,7 @@ if role == "send" {
     while counts.withLock({ $0.video }) == 0 { try await Task.sleep(for: .milliseconds(10)) }
     try await Task.sleep(for: .seconds(1))
     report(try await measure())
+    await trace()
 }
 await pc.close()
 await signaling.close()

@@ -7,8 +7,6 @@ final class RawSRTP {
     private let session: OpaquePointer?
 
     init(profile: SRTPProtectionProfile, key: [UInt8], salt: [UInt8], outbound: Bool) {
-        // srtp_init is SRTPSession's (it runs once per process; libsrtp 2.5 refuses a second call with
-        // bad_param): main creates an SRTPSession before the first RawSRTP.
         var policy = srtp_policy_t()
         switch profile {
         case .aes128CmHmacSha1_80:
@@ -34,6 +32,13 @@ final class RawSRTP {
     }
 
     deinit { srtp_dealloc(session) }
+
+    /// srtp_init, as a C program using libsrtp calls it before anything else. main calls this before the first
+    /// SRTPSession, so the library's own srtp_init is the second one in the process (which libsrtp 2.5 answers
+    /// with bad_param, and SRTPSession takes as "already initialised").
+    static func initialize() {
+        precondition(srtp_init() == srtp_err_status_ok)
+    }
 
     static var trailer: Int { Int(CRTCSRTP_max_trailer_length()) }
 

@@ -50,6 +50,7 @@ struct StandardError: TextOutputStream {
 nonisolated(unsafe) var standardError = StandardError()
 
 let base = template()
+RawSRTP.initialize()  // libsrtp initialised by "the application" first, as a program using it directly would
 let allocator = ByteBufferAllocator()
 
 struct Samples { var rawProtect: [Double] = [], libProtect: [Double] = [], sendPath: [Double] = []

@@ -1,21 +1,29 @@
 import RTCMedia
 import RTCWire
 
-/// The decode task: depayloads assembled frames and decodes them on the receiver's worker thread (never the event
-/// loop), then pushes the frames into the remote track. Decoders live on that worker and never cross threads.
+/// Decoding: the event loop hands each assembled frame straight to the receiver's worker thread (never decoding on
+/// the loop or the cooperative pool), which depayloads and decodes it and pushes the picture or sound into the
+/// remote track. Decoders live on that worker and never cross threads.
+///
+/// Video frames also go to the encoded taps (``RTCRtpReceiver/makeEncodedTrack(capacity:)``). While a tap takes
+/// them and nobody has read the decoded track, they are not decoded (an SFU forwards without decoding); once
+/// someone reads it, decoding starts at the next key frame, which the receiver asks for.
 extension RTCRtpReceiver {
-    func decodeLoop(_ jobs: AsyncStream<DecodeJob>) async {
-        // Decoders live on the receiver's own worker thread: decoding never blocks the loop or the cooperative pool.
-        let decoders = CodecWorker.Bound(Decoders(), on: CodecWorker(label: "AsyncRTC.decoder"))
-        for await job in jobs {
-            do {
-                try await decoders.run { [self] decoders in try decode(job, with: &decoders) }
-            } catch {
-                // A corrupt or undecodable frame: count it; video asks for a key frame on the next tick.
-                state.withLock { state in
-                    state.counters.decodeFailures += 1
-                    state.keyframeWanted = true
-                }
+    /// Runs on the worker: decodes one job unless the receiver stopped; a failure is counted and (video) asks for
+    /// a key frame on the next tick.
+    func decodeOnWorker(_ job: DecodeJob, with decoders: inout Decoders) {
+        let stopped = state.withLock { state in
+            state.pendingDecodes -= 1
+            return state.stopped
+        }
+        guard !stopped else { return }
+        do {
+            try decode(job, with: &decoders)
+        } catch {
+            // A corrupt or undecodable frame: count it; video asks for a key frame on the next tick.
+            state.withLock { state in
+                state.counters.decodeFailures += 1
+                state.keyframeWanted = true
             }
         }
     }
@@ -25,6 +33,10 @@ extension RTCRtpReceiver {
         var audio: [String: any AudioDecoding] = [:]
         var video: [String: any VideoDecoding] = [:]
         var lastAudioSamples = 960
+        /// Video frames were only forwarded, not decoded: decoding resumes at a key frame.
+        var videoNeedsKeyframe = false
+        /// Frames waited for that key frame since it was last requested.
+        var framesSinceKeyframeRequest = 0
     }
 
     /// Depayloads and decodes one frame on the worker, then pushes the result into the track.
@@ -65,8 +77,23 @@ extension RTCRtpReceiver {
             let keyframe = job.frame.payloads.first.map {
                 isVP9 ? VP9Depayloader.isKeyframe(payload: $0) : VP8Depayloader.isKeyframe(payload: $0)
             } ?? false
-            forward(EncodedFrame(data: data, timestamp: job.frame.timestamp, isKeyframe: keyframe, duration: 0),
-                    codec: job.codec)
+            let forwarded = forward(EncodedFrame(data: data, timestamp: job.frame.timestamp, isKeyframe: keyframe,
+                                                 duration: 0), codec: job.codec)
+            // Forwarding only (an SFU): nobody reads the decoded frames, so decoding them would be wasted work.
+            if forwarded && !video.hasBeenRead {
+                decoders.videoNeedsKeyframe = true
+                decoders.framesSinceKeyframeRequest = 0
+                return
+            }
+            if decoders.videoNeedsKeyframe {
+                // The decoder missed the frames that were only forwarded: it can start again at a key frame.
+                guard keyframe else {
+                    if decoders.framesSinceKeyframeRequest % 30 == 0 { state.withLock { $0.keyframeWanted = true } }
+                    decoders.framesSinceKeyframeRequest += 1
+                    return
+                }
+                decoders.videoNeedsKeyframe = false
+            }
             if decoders.video[key] == nil { decoders.video[key] = try MediaCodecs.makeVideoDecoder(mimeType: job.codec.mimeType) }
             guard let decoder = decoders.video[key] else { return }
             for var frame in try decoder.decode(data) {
@@ -85,12 +112,18 @@ extension RTCRtpReceiver {
         }
     }
 
-    /// Hands an encoded frame to every tap of the same codec.
-    private func forward(_ frame: EncodedFrame, codec: RTCRtpCodecParameters) {
+    /// Hands an encoded frame to every tap of the same codec; tells whether there was one.
+    @discardableResult
+    private func forward(_ frame: EncodedFrame, codec: RTCRtpCodecParameters) -> Bool {
         let taps = state.withLock { $0.encodedTaps }
-        for tap in taps {
+        var forwarded = false
+        for tap in taps where tap.readyState == .live {
             if tap.codecMimeType.isEmpty { tap.codecMimeType = codec.mimeType }
-            if tap.codecMimeType.lowercased() == codec.mimeType.lowercased() { tap.push(frame) }
+            if tap.codecMimeType.lowercased() == codec.mimeType.lowercased() {
+                tap.push(frame)
+                forwarded = true
+            }
         }
+        return forwarded
     }
 }

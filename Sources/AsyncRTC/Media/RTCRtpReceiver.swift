@@ -34,8 +34,10 @@ public final class RTCRtpReceiver: Sendable {
         var useFIR = false
         var statistics: ReceiveStatistics?
         var estimator: RemoteBitrateEstimator?
-        var decode: AsyncStream<DecodeJob>.Continuation?
-        var decodeTask: Task<Void, Never>?
+        /// The decoders, on the receiver's worker thread; nil before the first negotiation and after stop.
+        var decoders: CodecWorker.Bound<Decoders>?
+        /// Frames handed to the worker and not decoded yet.
+        var pendingDecodes = 0
         var counters = Counters()
         var stopped = false
         var lastSenderReport: RTCPSenderReport?
@@ -94,7 +96,7 @@ public final class RTCRtpReceiver: Sendable {
     /// Applies a negotiation: payload types, extension ids, the signalled SSRCs; starts the decode task once.
     func configure(codecs: [RTCRtpCodecParameters], extensions: [RTCRtpHeaderExtensionParameters],
                    ssrc: UInt32?, rtxSSRC: UInt32?) {
-        let start = state.withLock { state -> AsyncStream<DecodeJob>? in
+        state.withLock { state in
             state.codecs = [:]
             state.rtxPayloadTypes = [:]
             for codec in codecs {
@@ -106,25 +108,18 @@ public final class RTCRtpReceiver: Sendable {
             state.absSendTimeExtensionID = extensions.first { $0.uri == RTPExtensionURI.absSendTime }?.id
             if let ssrc { state.ssrc = ssrc }
             if let rtxSSRC { state.rtxSSRC = rtxSSRC }
-            guard state.decode == nil, !state.stopped else { return nil }
-            let (stream, continuation) = AsyncStream.makeStream(of: DecodeJob.self, bufferingPolicy: .bufferingNewest(64))
-            state.decode = continuation
-            return stream
-        }
-        if let start {
-            let task = Task.detached { [self] in await decodeLoop(start) }
-            state.withLock { $0.decodeTask = task }
+            guard state.decoders == nil, !state.stopped else { return }
+            // Decoding never blocks the loop or the cooperative pool: it runs on the receiver's own worker thread.
+            state.decoders = CodecWorker.Bound(Decoders(), on: CodecWorker(label: "AsyncRTC.decoder"))
         }
     }
 
     func stop() {
-        let (continuation, task) = state.withLock { state in
+        // Frames already handed to the worker see `stopped` and are skipped; the decoders go with the last one.
+        state.withLock { state in
             state.stopped = true
-            defer { state.decode = nil }
-            return (state.decode, state.decodeTask)
+            state.decoders = nil
         }
-        continuation?.finish()
-        task?.cancel()
         for tap in state.withLock({ $0.encodedTaps }) { tap.finish() }
         switch track {
         case let audio as RemoteAudioTrack: audio.finish()
@@ -215,12 +210,26 @@ public final class RTCRtpReceiver: Sendable {
         }
     }
 
+    /// Hands assembled frames to the decoder worker (one hop from the loop; jobs run in order there). When the
+    /// worker falls more than ``maxPendingDecodes`` frames behind, new frames are dropped (video then asks for a
+    /// key frame) rather than queued without bound.
     private func deliver(_ frames: [JitterBuffer.AssembledFrame], codec: RTCRtpCodecParameters, state: inout State) {
         for frame in frames {
             state.counters.framesReceived += 1
-            state.decode?.yield(DecodeJob(codec: codec, frame: frame))
+            guard let decoders = state.decoders else { continue }
+            guard state.pendingDecodes < Self.maxPendingDecodes else {
+                state.counters.framesDropped += 1
+                state.keyframeWanted = true
+                continue
+            }
+            state.pendingDecodes += 1
+            let job = DecodeJob(codec: codec, frame: frame)
+            decoders.submit { [self] decoders in decodeOnWorker(job, with: &decoders) }
         }
     }
+
+    /// Frames the decoder worker may have queued before new ones are dropped.
+    static let maxPendingDecodes = 64
 
     static func makeJitterBuffer(kind: MediaKind, codec: RTCRtpCodecParameters) -> JitterBuffer {
         if kind == .audio { return JitterBuffer(clockRate: codec.clockRate, kind: .audio) }

@@ -1,3 +1,5 @@
+import Synchronization
+
 /// A video track fed from outside, what an RTP receiver exposes (aiortc's `RemoteStreamTrack`): the receiver
 /// `push`es decoded frames, `recv()` returns them in order, waiting when there is none.
 ///
@@ -6,9 +8,10 @@
 /// still returned, then the track ends (`readyState` `.ended`, `onEnded` runs) and `recv()` throws
 /// ``MediaStreamError``. `stop()` ends it at once and discards what is queued.
 ///
-/// `@unchecked Sendable` is inherited: the only state added here is the queue, which is `Sendable`.
+/// `@unchecked Sendable` is inherited: the state added here is the queue, which is `Sendable`, and an atomic flag.
 public final class RemoteVideoTrack: VideoStreamTrack, @unchecked Sendable {
     private let queue: FrameQueue<VideoFrame>
+    private let read = Atomic<Bool>(false)
 
     /// - Parameter capacity: frames buffered before the oldest is dropped.
     public init(capacity: Int = 30) {
@@ -32,10 +35,15 @@ public final class RemoteVideoTrack: VideoStreamTrack, @unchecked Sendable {
     /// Frames waiting to be received.
     public var queuedFrames: Int { queue.count }
 
+    /// Whether `recv()` was ever called: a receiver that also forwards the encoded frames (an SFU) decodes only
+    /// once someone reads the decoded ones.
+    public var hasBeenRead: Bool { read.load(ordering: .relaxed) }
+
     /// The oldest frame queued, waiting for one when there is none.
     /// - Throws: ``MediaStreamError`` when the track has ended (after `stop()`, or once `finish()` was called
     ///   and the queue is drained); `CancellationError` when the calling task is cancelled.
     public override func recv() async throws -> VideoFrame {
+        read.store(true, ordering: .relaxed)
         try checkLive()
         do {
             return try await queue.pop()

@@ -70,24 +70,24 @@ public final class SRTPSession {
 
     /// Encrypts and authenticates the RTP packet in `packet` in place; the tag is appended (RFC 3711 §3.1).
     public func protect(rtp packet: inout [UInt8]) throws(SRTPError) {
-        try transform(&packet, operation: "srtp_protect", minimumLength: 12, grows: true, srtp_protect)
+        try transform(&packet, operation: "srtp_protect", minimumLength: 12, room: profile.rtpOverhead, srtp_protect)
     }
 
     /// Encrypts and authenticates the RTP packet in `buffer`'s readable bytes in place; the tag is appended.
     public func protect(rtp buffer: inout ByteBuffer) throws(SRTPError) {
-        try transform(&buffer, operation: "srtp_protect", minimumLength: 12, grows: true, srtp_protect)
+        try transform(&buffer, operation: "srtp_protect", minimumLength: 12, room: profile.rtpOverhead, srtp_protect)
     }
 
     /// Verifies and decrypts the SRTP packet in `packet` in place and removes the tag. Throws
     /// ``SRTPError/Code/authenticationFailed`` for a forged or corrupted packet and ``SRTPError/Code/replayFailed`` /
     /// ``SRTPError/Code/replayTooOld`` for a replay; the bytes are then unspecified.
     public func unprotect(srtp packet: inout [UInt8]) throws(SRTPError) {
-        try transform(&packet, operation: "srtp_unprotect", minimumLength: 12, grows: false, srtp_unprotect)
+        try transform(&packet, operation: "srtp_unprotect", minimumLength: 12, room: 0, srtp_unprotect)
     }
 
     /// Verifies and decrypts the SRTP packet in `buffer`'s readable bytes in place and removes the tag.
     public func unprotect(srtp buffer: inout ByteBuffer) throws(SRTPError) {
-        try transform(&buffer, operation: "srtp_unprotect", minimumLength: 12, grows: false, srtp_unprotect)
+        try transform(&buffer, operation: "srtp_unprotect", minimumLength: 12, room: 0, srtp_unprotect)
     }
 
     // MARK: - RTCP
@@ -95,20 +95,22 @@ public final class SRTPSession {
     /// Encrypts and authenticates the (compound) RTCP packet in place; the SRTCP index and tag are appended
     /// (RFC 3711 §3.4).
     public func protectRTCP(_ packet: inout [UInt8]) throws(SRTPError) {
-        try transform(&packet, operation: "srtp_protect_rtcp", minimumLength: 8, grows: true, srtp_protect_rtcp)
+        try transform(&packet, operation: "srtp_protect_rtcp", minimumLength: 8, room: profile.rtcpOverhead,
+                      srtp_protect_rtcp)
     }
 
     public func protectRTCP(_ buffer: inout ByteBuffer) throws(SRTPError) {
-        try transform(&buffer, operation: "srtp_protect_rtcp", minimumLength: 8, grows: true, srtp_protect_rtcp)
+        try transform(&buffer, operation: "srtp_protect_rtcp", minimumLength: 8, room: profile.rtcpOverhead,
+                      srtp_protect_rtcp)
     }
 
     /// Verifies and decrypts an SRTCP packet in place, removing the index and tag.
     public func unprotectRTCP(_ packet: inout [UInt8]) throws(SRTPError) {
-        try transform(&packet, operation: "srtp_unprotect_rtcp", minimumLength: 8, grows: false, srtp_unprotect_rtcp)
+        try transform(&packet, operation: "srtp_unprotect_rtcp", minimumLength: 8, room: 0, srtp_unprotect_rtcp)
     }
 
     public func unprotectRTCP(_ buffer: inout ByteBuffer) throws(SRTPError) {
-        try transform(&buffer, operation: "srtp_unprotect_rtcp", minimumLength: 8, grows: false, srtp_unprotect_rtcp)
+        try transform(&buffer, operation: "srtp_unprotect_rtcp", minimumLength: 8, room: 0, srtp_unprotect_rtcp)
     }
 
     // MARK: - libsrtp calls
@@ -124,12 +126,14 @@ public final class SRTPSession {
         }
     }
 
-    private func transform(_ packet: inout [UInt8], operation: String, minimumLength: Int, grows: Bool,
+    /// `room`: the bytes libsrtp appends — the profile's tag (and the SRTCP index) exactly, as the sessions use
+    /// no MKI. (`SRTP_MAX_TRAILER_LEN` is 144 bytes with a maximal MKI: zero-filling that much per packet and
+    /// trimming it again was wasted work, and could outgrow the spare capacity a caller reserved.)
+    private func transform(_ packet: inout [UInt8], operation: String, minimumLength: Int, room: Int,
                            _ call: Operation) throws(SRTPError) {
         let length = packet.count
         try check(length: length, minimumLength: minimumLength, operation: operation)
-        // libsrtp writes the trailer right after the packet: make room for the most it may write.
-        let room = grows ? Int(CRTCSRTP_max_trailer_length()) : 0
+        // libsrtp writes the trailer right after the packet: make room for it.
         if room > 0 { packet.append(contentsOf: repeatElement(0, count: room)) }
         var newLength = Int32(length)
         let status = packet.withUnsafeMutableBytes { call(session, $0.baseAddress, &newLength) }
@@ -140,11 +144,10 @@ public final class SRTPSession {
         }
     }
 
-    private func transform(_ buffer: inout ByteBuffer, operation: String, minimumLength: Int, grows: Bool,
+    private func transform(_ buffer: inout ByteBuffer, operation: String, minimumLength: Int, room: Int,
                            _ call: Operation) throws(SRTPError) {
         let length = buffer.readableBytes
         try check(length: length, minimumLength: minimumLength, operation: operation)
-        let room = grows ? Int(CRTCSRTP_max_trailer_length()) : 0
         if room > 0 { buffer.writeRepeatingByte(0, count: room) }
         var newLength = Int32(length)
         let status = buffer.withUnsafeMutableReadableBytes { call(session, $0.baseAddress, &newLength) }
@@ -164,14 +167,42 @@ extension SRTPError.Code {
 
 /// libsrtp's process-wide state.
 enum SRTPLibrary {
-    /// `srtp_init` runs exactly once per process: Swift initializes a `static let` once, thread-safely, and the
+    /// `srtp_init` runs once per process from here: Swift initializes a `static let` once, thread-safely, and the
     /// stored status is immutable afterwards. libsrtp is never shut down (sessions may live until exit).
-    private static let initialization: srtp_err_status_t = srtp_init()
+    private static let initialization = Result { () throws(SRTPError) in try start() }
 
     static func initialize() throws(SRTPError) {
-        guard initialization == srtp_err_status_ok else {
-            throw SRTPError(SRTPError.Code(initialization), "srtp_init failed")
+        try initialization.get()
+    }
+
+    /// Calls `srtp_init` and throws unless libsrtp is usable afterwards. libsrtp 2.5 answers a second `srtp_init`
+    /// in a process — e.g. the application, or another library, initialised libsrtp before the first
+    /// ``SRTPSession`` — with `bad_param` (its "srtp" debug module is loaded already), although the crypto kernel
+    /// is up. "Already initialised" is success: `bad_param` counts as success when a session can be created.
+    static func start() throws(SRTPError) {
+        let status = srtp_init()
+        guard status != srtp_err_status_ok else { return }
+        guard status == srtp_err_status_bad_param && canCreateSession else {
+            throw SRTPError(SRTPError.Code(status), "srtp_init failed")
         }
+    }
+
+    /// Whether `srtp_create` works (the crypto kernel has its ciphers): creates and frees a throwaway session.
+    private static var canCreateSession: Bool {
+        var policy = srtp_policy_t()
+        CRTCSRTP_policy_set_aes_cm_128_hmac_sha1_80(&policy.rtp)
+        srtp_crypto_policy_set_rtcp_default(&policy.rtcp)
+        policy.ssrc.type = ssrc_any_outbound
+        policy.window_size = 1024
+        var key = [UInt8](repeating: 0, count: 30)  // AES-128 master key and 14-byte salt
+        var created: OpaquePointer?
+        let status = key.withUnsafeMutableBufferPointer { key in
+            policy.key = key.baseAddress
+            return srtp_create(&created, &policy)
+        }
+        guard status == srtp_err_status_ok, let created else { return false }
+        srtp_dealloc(created)
+        return true
     }
 
     /// The libsrtp version string, e.g. "libsrtp2 2.5.0".

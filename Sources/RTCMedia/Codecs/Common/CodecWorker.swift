@@ -42,7 +42,7 @@ public final class CodecWorker: Sendable {
     /// only touched by jobs running there.
     ///
     /// `@unchecked Sendable`: `value` is read and written only inside `queue.async` blocks of one serial queue
-    /// (through `run`), so no two threads ever access it at once, and it never escapes those blocks.
+    /// (through `run` and `submit`), so no two threads ever access it at once, and it never escapes those blocks.
     public final class Bound<Value>: @unchecked Sendable {
         public let worker: CodecWorker
         private var value: Value
@@ -55,6 +55,12 @@ public final class CodecWorker: Sendable {
         /// Runs `body` with the value, on the worker.
         public func run<T: Sendable>(_ body: @escaping @Sendable (inout Value) throws -> T) async throws -> T {
             try await worker.run { try body(&self.value) }
+        }
+
+        /// Runs `body` with the value on the worker without waiting (jobs run in the order submitted): one thread
+        /// hop instead of the three of a task that awaits ``run(_:)``.
+        public func submit(_ body: @escaping @Sendable (inout Value) -> Void) {
+            worker.submit { body(&self.value) }
         }
     }
 }

@@ -61,19 +61,29 @@ public final class VPXDecoder {
         guard (1...16384).contains(width), (1...16384).contains(height) else {
             throw VPXError(code: VPXError.unsupportedFeature, reason: "decoded picture size \(width)x\(height)")
         }
-        var picture = I420Buffer(width: width, height: height)
-        let geometry = [(0, width, height, picture.yRange.lowerBound),
-                        (1, picture.chromaWidth, picture.chromaHeight, picture.uRange.lowerBound),
-                        (2, picture.chromaWidth, picture.chromaHeight, picture.vRange.lowerBound)]
-        picture.data.withUnsafeMutableBufferPointer { out in
-            guard let outBase = out.baseAddress else { return }
-            for (plane, planeWidth, planeHeight, offset) in geometry {
-                guard let source = CRTCVPX_plane(image, Int32(plane)) else { continue }
-                let stride = Int(CRTCVPX_stride(image, Int32(plane)))
-                for row in 0..<planeHeight {
-                    (outBase + offset + row * planeWidth).update(from: source + row * stride, count: planeWidth)
+        let chromaWidth = (width + 1) / 2, chromaHeight = (height + 1) / 2
+        let lumaCount = width * height, chromaCount = chromaWidth * chromaHeight
+        let geometry = [(0, width, height, 0), (1, chromaWidth, chromaHeight, lumaCount),
+                        (2, chromaWidth, chromaHeight, lumaCount + chromaCount)]
+        // Every byte is written by the row copies below, so the array starts uninitialized (no fill pass).
+        let bytes = [UInt8](unsafeUninitializedCapacity: lumaCount + 2 * chromaCount) { out, count in
+            if let outBase = out.baseAddress {
+                for (plane, planeWidth, planeHeight, offset) in geometry {
+                    let destination = outBase + offset
+                    guard let source = CRTCVPX_plane(image, Int32(plane)) else {
+                        destination.initialize(repeating: plane == 0 ? 0 : 128, count: planeWidth * planeHeight)
+                        continue
+                    }
+                    let stride = Int(CRTCVPX_stride(image, Int32(plane)))
+                    for row in 0..<planeHeight {
+                        (destination + row * planeWidth).initialize(from: source + row * stride, count: planeWidth)
+                    }
                 }
             }
+            count = out.count
+        }
+        guard let picture = I420Buffer(width: width, height: height, data: bytes) else {
+            throw VPXError(code: VPXError.unsupportedFeature, reason: "decoded picture size \(width)x\(height)")
         }
         return picture
     }

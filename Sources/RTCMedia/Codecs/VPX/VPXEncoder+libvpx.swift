@@ -24,7 +24,7 @@ public final class VPXEncoder {
         public var timeBase: Int
         /// Maximum distance between automatic keyframes, nil for "only on request".
         public var keyframeInterval: Int?
-        /// Encoder threads; nil picks by resolution (1 below 640×360, 2 up to 1280×720, 4 above), capped by cores.
+        /// Encoder threads; nil picks by resolution and cores (1 up to 640×480; see `threadCount(configuration:)`).
         public var threads: Int?
         /// Speed/quality trade-off (`VP8E_SET_CPUUSED`); nil picks -6 for VP8 and 7 for VP9 (realtime presets).
         public var cpuUsed: Int?
@@ -218,12 +218,32 @@ public final class VPXEncoder {
         try VPXError.check(CRTCVPX_controlInt(context, id, Int32(value)), name, codec: context)
     }
 
-    /// Threads by picture size, as realtime senders do: more only pays once a frame is big enough to split.
+    /// Threads by picture size and cores, as libwebrtc's realtime senders (and aiortc) pick them: one thread up to
+    /// 640×480, and more only for larger pictures on machines with cores to spare.
+    ///
+    /// libvpx's threads synchronise macroblock rows by spinning (`pause` loops on the neighbour's row counter), so
+    /// a thread waiting for one the kernel descheduled burns its time slice: on a busy 2-core machine a 640×480 VP8
+    /// encoder with 2 threads spent 80 % of its CPU in those loops and managed 10 frames/s (benchmark scenario 4).
+    /// Extra threads only pay when a frame is big enough to split and a core is free for each.
     static func threadCount(configuration c: Configuration) -> Int {
-        let cores = max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
         if let threads = c.threads { return max(1, min(threads, 64)) }
-        let pixels = c.width * c.height
-        let wanted = pixels >= 1280 * 720 ? 4 : pixels >= 640 * 360 ? 2 : 1
-        return min(wanted, cores)
+        return threadCount(width: c.width, height: c.height, codec: c.codec,
+                           cores: max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))))
+    }
+
+    /// The rule of ``threadCount(configuration:)`` for a picture size and a number of online cores.
+    static func threadCount(width: Int, height: Int, codec: VPXCodec, cores: Int) -> Int {
+        let pixels = width * height
+        switch codec {
+        case .vp8:
+            if pixels >= 1920 * 1080 && cores > 8 { return 8 }
+            if pixels > 1280 * 960 && cores >= 6 { return 3 }
+            if pixels > 640 * 480 && cores >= 3 { return 2 }
+            return 1
+        case .vp9:
+            if pixels >= 1280 * 720 && cores > 4 { return 4 }
+            if pixels > 640 * 480 && cores > 2 { return 2 }
+            return 1
+        }
     }
 }
