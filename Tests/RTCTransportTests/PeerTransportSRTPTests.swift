@@ -31,6 +31,8 @@ import Testing
         try await Self.waitFor { peers.allSatisfy(\.isSRTPReady) }
         let ready = peers.allSatisfy { $0.isSRTPReady }
         try #require(ready)
+        // Keys exist, sessions do not until a packet needs them (a data-only connection never makes them).
+        #expect(peers.allSatisfy { $0.media.withLock { $0.outboundSession == nil && $0.inboundSession == nil } })
         let inbox = Inbox()
         peers[1].setMediaReceiver { packet in inbox.packets.withLock { $0.append(packet) } }
 
@@ -42,6 +44,7 @@ import Testing
         try RTCPCompoundPacket(packets: [.receiverReport(RTCPReceiverReport(ssrc: 1))]).write(to: &rr)
         #expect(peers[0].sendRTCP(rr))
         try await Self.waitFor { inbox.count >= 21 }
+        #expect(peers.allSatisfy { $0.media.withLock { $0.outboundSession != nil && $0.inboundSession != nil } })
 
         let received = inbox.packets.withLock { $0 }
         var rtpPayloads: [[UInt8]] = []
@@ -71,12 +74,12 @@ import Testing
         // Replayed and tampered packets, protected with the sender's real session: the first copy passes, the
         // replay and the tampered one are dropped and counted.
         var protected = try Self.rtp(sequence: 500, payload: Array(repeating: 7, count: 80))
-        try peers[0].media.withLock { state throws in try state.outbound?.protect(rtp: &protected) }
+        try peers[0].media.withLock { state throws in try state.sessions()?.outbound.protect(rtp: &protected) }
         let delivered = inbox.count
         peers[1].receiveSRTP(protected, isRTCP: false)
         peers[1].receiveSRTP(protected, isRTCP: false)
         var tampered = try Self.rtp(sequence: 501, payload: Array(repeating: 7, count: 80))
-        try peers[0].media.withLock { state throws in try state.outbound?.protect(rtp: &tampered) }
+        try peers[0].media.withLock { state throws in try state.sessions()?.outbound.protect(rtp: &tampered) }
         tampered.setInteger(tampered.getInteger(at: tampered.readerIndex + 20, as: UInt8.self)! ^ 0x01,
                             at: tampered.readerIndex + 20)
         peers[1].receiveSRTP(tampered, isRTCP: false)

@@ -28,10 +28,28 @@ extension PeerTransport {
     }
 
     struct MediaState {
-        var outbound: SRTPSession?
-        var inbound: SRTPSession?
+        /// What DTLS exported, until the sessions are made from it.
+        var keys: (material: SRTPKeyingMaterial, role: DTLSEngine.Role)?
+        var outboundSession: SRTPSession?
+        var inboundSession: SRTPSession?
         var receiver: (@Sendable (MediaPacket) -> Void)?
         var counters = SRTPCounters()
+
+        /// The sessions are made when the first packet needs one, not when DTLS exports the keys: a connection
+        /// that carries only data channels never pays for them (two libsrtp sessions hold ~30 KiB, more on NSS).
+        /// A failure leaves media off (counted as packets before keys); DTLS only negotiates profiles libsrtp has.
+        mutating func sessions() -> (outbound: SRTPSession, inbound: SRTPSession)? {
+            if let outboundSession, let inboundSession { return (outboundSession, inboundSession) }
+            guard let keys else { return nil }
+            guard let outbound = try? SRTPSession(keyingMaterial: keys.material, role: keys.role, direction: .outbound),
+                  let inbound = try? SRTPSession(keyingMaterial: keys.material, role: keys.role, direction: .inbound) else {
+                self.keys = nil
+                return nil
+            }
+            outboundSession = outbound
+            inboundSession = inbound
+            return (outbound, inbound)
+        }
     }
 
     /// Sets who receives unprotected RTP and RTCP. Called on the event loop, one packet at a time.
@@ -40,7 +58,7 @@ extension PeerTransport {
     }
 
     /// Whether SRTP keys exist (DTLS is connected and negotiated an SRTP profile).
-    public var isSRTPReady: Bool { media.withLock { $0.outbound != nil } }
+    public var isSRTPReady: Bool { media.withLock { $0.keys != nil } }
 
     /// The SRTP counters so far.
     public var srtpCounters: SRTPCounters { media.withLock { $0.counters } }
@@ -61,7 +79,7 @@ extension PeerTransport {
     private func send(_ packet: ByteBuffer, isRTCP: Bool) -> Bool {
         var packet = packet
         let protected: Bool = media.withLock { state in
-            guard let session = state.outbound else {
+            guard let session = state.sessions()?.outbound else {
                 state.counters.unsentBeforeKeys += 1
                 return false
             }
@@ -79,19 +97,17 @@ extension PeerTransport {
     }
 
     func installSRTP(_ keys: SRTPKeyingMaterial, role: DTLSEngine.Role) {
-        // A failure leaves media off (counted as drops "before keys"); DTLS only negotiates profiles libsrtp has.
         media.withLock { state in
-            guard let outbound = try? SRTPSession(keyingMaterial: keys, role: role, direction: .outbound),
-                  let inbound = try? SRTPSession(keyingMaterial: keys, role: role, direction: .inbound) else { return }
-            state.outbound = outbound
-            state.inbound = inbound
+            state.keys = (keys, role)
+            state.outboundSession = nil
+            state.inboundSession = nil
         }
     }
 
     func receiveSRTP(_ datagram: ByteBuffer, isRTCP: Bool) {
         var packet = datagram
         let receiver = media.withLock { state -> (@Sendable (MediaPacket) -> Void)? in
-            guard let session = state.inbound else {
+            guard let session = state.sessions()?.inbound else {
                 state.counters.droppedBeforeKeys += 1
                 return nil
             }
