@@ -57,10 +57,13 @@ extension RTCRtpSender {
         // the same sound; a stereo source stays stereo.
         var pending: AudioFrame? = try await track.recv()
         guard isCurrent(generation), let firstFrame = pending else { return }
-        // Audio encodes in the pump task itself: a 20 ms Opus frame costs ~0.1 ms, less than the two thread hops
-        // to a worker and back would (video, milliseconds a frame, has its own worker thread).
-        let encoder = try MediaCodecs.makeAudioEncoder(
-            mimeType: link.codec.mimeType, parameters: Self.encoderParameters(link.codec, firstFrame: firstFrame))
+        // Encoding runs on the sender's own worker thread, never on the cooperative pool: a frame is cheap
+        // (~0.1 ms released), but tens of senders encoding in pool tasks (50 connections in the scale test, more
+        // in a debug build) leave the pool's few threads no time for anything else.
+        let encoder = CodecWorker.Bound(
+            try MediaCodecs.makeAudioEncoder(mimeType: link.codec.mimeType,
+                                             parameters: Self.encoderParameters(link.codec, firstFrame: firstFrame)),
+            on: CodecWorker(label: "AsyncRTC.audio-encoder"))
         var first = true
         while isCurrent(generation) {
             let frame: AudioFrame
@@ -71,7 +74,7 @@ extension RTCRtpSender {
                 frame = try await track.recv()
             }
             guard isCurrent(generation) else { return }
-            let (level, encoded) = (Self.audioLevel(frame), try encoder.encode(frame))
+            let (level, encoded) = try await encoder.run { encoder in (Self.audioLevel(frame), try encoder.encode(frame)) }
             guard state.withLock({ $0.parameters.encodings.first?.active ?? true }) else { continue }
             for unit in encoded {
                 // RFC 7587: one frame per packet; the marker starts a talkspurt (the first packet here).
