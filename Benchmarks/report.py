@@ -40,11 +40,27 @@ def save(name, data):
         f.write("\n")
 
 
-s1s, s1a = [float(x) for x in lines("s1-asyncrtc")], [float(x) for x in lines("s1-aiortc")]
+def bulk_runs(name):
+    """Scenario 1's lines: MB/s, then (since the mixed runs) CPU seconds per MiB of the sender and the receiver."""
+    runs_ = [[float(v) for v in x.split()] for x in lines(name)]
+    return [r[0] for r in runs_], [r[1] for r in runs_ if len(r) > 2], [r[2] for r in runs_ if len(r) > 2]
+
+
+s1s, s1s_send, s1s_recv = bulk_runs("s1-asyncrtc")
+s1a, s1a_send, s1a_recv = bulk_runs("s1-aiortc")
 if s1s:
     s, a = med(s1s), med(s1a)
-    save("datachannel-bulk", {"megabytes": megabytes, "asyncrtc_mb_s": s1s, "aiortc_mb_s": s1a,
-                              "asyncrtc_median": s, "aiortc_median": a, "ratio": round(s / a, 2), "target_ratio": 12})
+    data = {"megabytes": megabytes, "asyncrtc_mb_s": s1s, "aiortc_mb_s": s1a,
+            "asyncrtc_median": s, "aiortc_median": a, "ratio": round(s / a, 2), "target_ratio": 12}
+    if s1s_send:
+        data["cpu_s_per_mib"] = {"asyncrtc_sender": med(s1s_send), "asyncrtc_receiver": med(s1s_recv),
+                                 "aiortc_sender": med(s1a_send), "aiortc_receiver": med(s1a_recv)}
+    for label, name in (("asyncrtc_to_aiortc", "s1-asyncrtc-to-aiortc"), ("aiortc_to_asyncrtc", "s1-aiortc-to-asyncrtc")):
+        rates, send, recv = bulk_runs(name)
+        if rates:
+            data[label] = {"mb_s": rates, "median": med(rates), "sender_cpu_s_per_mib": med(send),
+                           "receiver_cpu_s_per_mib": med(recv)}
+    save("datachannel-bulk", data)
 
 if lines("s2-asyncrtc"):
     sm = [number(x, "median") for x in lines("s2-asyncrtc")]
@@ -128,6 +144,19 @@ if b:
     rows.append(("1 data channel bulk, %d MiB, MB/s (%s)" % (b["megabytes"], b["date"]),
                  "%.1f" % b["asyncrtc_median"], "%.1f" % b["aiortc_median"], "%.1f×" % b["ratio"],
                  "≥ 12×", verdict(b["ratio"] >= 12, "")))
+    cpu = b.get("cpu_s_per_mib")
+    if cpu:
+        rows.append(("1 bulk, CPU ms per MiB, sender / receiver",
+                     "%.0f / %.0f" % (cpu["asyncrtc_sender"] * 1000, cpu["asyncrtc_receiver"] * 1000),
+                     "%.0f / %.0f" % (cpu["aiortc_sender"] * 1000, cpu["aiortc_receiver"] * 1000),
+                     "%.1f× / %.1f×" % (cpu["aiortc_sender"] / cpu["asyncrtc_sender"],
+                                         cpu["aiortc_receiver"] / cpu["asyncrtc_receiver"]), "", ""))
+    for label, title in (("asyncrtc_to_aiortc", "AsyncRTC → aiortc"), ("aiortc_to_asyncrtc", "aiortc → AsyncRTC")):
+        mixed = b.get(label)
+        if mixed:
+            rows.append(("1 bulk, %s: MB/s, CPU ms per MiB sender / receiver" % title,
+                         "%.1f MB/s, %.0f / %.0f" % (mixed["median"], mixed["sender_cpu_s_per_mib"] * 1000,
+                                                     mixed["receiver_cpu_s_per_mib"] * 1000), "", "", "", ""))
 s = load("setup-latency")
 if s and "asyncrtc_p95_ms" in s:
     rows.append(("2 setup latency, createOffer → channel open, median / p95 ms (%s)" % s["date"],
