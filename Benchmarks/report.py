@@ -141,10 +141,14 @@ def verdict(met, text):
 rows = []
 b = load("datachannel-bulk")
 if b:
+    # A MB/s ratio alone flatters AsyncRTC on a loaded machine (aiortc's one Python thread loses most to the
+    # load): the target counts as met only when the CPU time per MiB of both sides also shows 12x.
+    cpu = b.get("cpu_s_per_mib")
+    cpu_ratio = min(cpu["aiortc_sender"] / cpu["asyncrtc_sender"], cpu["aiortc_receiver"] / cpu["asyncrtc_receiver"]) if cpu else None
+    bulk_met = b["ratio"] >= 12 and (cpu_ratio is None or cpu_ratio >= 12)
     rows.append(("1 data channel bulk, %d MiB, MB/s (%s)" % (b["megabytes"], b["date"]),
                  "%.1f" % b["asyncrtc_median"], "%.1f" % b["aiortc_median"], "%.1f×" % b["ratio"],
-                 "≥ 12×", verdict(b["ratio"] >= 12, "")))
-    cpu = b.get("cpu_s_per_mib")
+                 "≥ 12×", verdict(bulk_met, "CPU per MiB only %.1f×" % cpu_ratio if not bulk_met and cpu_ratio else "")))
     if cpu:
         rows.append(("1 bulk, CPU ms per MiB, sender / receiver",
                      "%.0f / %.0f" % (cpu["asyncrtc_sender"] * 1000, cpu["asyncrtc_receiver"] * 1000),
