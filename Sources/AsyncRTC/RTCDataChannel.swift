@@ -98,7 +98,9 @@ public final class RTCDataChannel: Sendable {
 
     let state: Mutex<State>
     let continuation: AsyncStream<RTCDataChannelMessage>.Continuation
-    let hub: DataChannelHub
+    /// Weak: the hub keeps every channel it had (for stats), so a strong reference back would keep both alive
+    /// after the connection is gone. Without the hub the channel is closed for good.
+    weak let hub: DataChannelHub?
 
     init(parameters: RTCDataChannelParameters, id: UInt16?, hub: DataChannelHub) {
         self.parameters = parameters
@@ -124,17 +126,22 @@ public final class RTCDataChannel: Sendable {
 
     /// Sends a text message (PPID 51, or 56 when empty; RFC 8831 §6.6).
     public func send(_ text: String) throws(RTCError) {
-        try hub.send(Array(text.utf8), text: true, on: self)
+        try connectedHub().send(Array(text.utf8), text: true, on: self)
     }
 
     /// Sends a binary message (PPID 53, or 57 when empty).
     public func send(_ bytes: [UInt8]) throws(RTCError) {
-        try hub.send(bytes, text: false, on: self)
+        try connectedHub().send(bytes, text: false, on: self)
     }
 
     /// Closes the channel by resetting its stream (RFC 8831 §6.7).
     public func close() {
-        hub.close(self)
+        hub?.close(self)
+    }
+
+    private func connectedHub() throws(RTCError) -> DataChannelHub {
+        guard let hub else { throw RTCError(.invalidState, "data channel '\(label)' is not open: its connection is gone") }
+        return hub
     }
 
     // MARK: Called by the hub

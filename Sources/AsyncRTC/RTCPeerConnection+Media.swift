@@ -247,7 +247,7 @@ extension RTCPeerConnection {
                 absSendTimeExtensionID: answer.extensions.first { $0.uri == RTPExtensionURI.absSendTime }?.id,
                 audioLevelExtensionID: answer.extensions.first { $0.uri == RTPExtensionURI.audioLevel }?.id,
                 transportSequenceExtensionID: answer.extensions.first { $0.uri == RTPExtensionURI.transportWideCC }?.id,
-                transportSequence: { [engine] in engine.nextTransportSequence() },
+                transportSequence: { [weak engine] in engine?.nextTransportSequence() ?? 0 },
                 cname: cname, sends: direction.sends)
             transceiver.sender.state.withLock { $0.pendingLink = link }
         }
