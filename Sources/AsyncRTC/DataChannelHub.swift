@@ -338,9 +338,18 @@ final class DataChannelHub: Sendable {
             channel.closed()
             return
         }
-        let association = state.withLock { $0.association }
+        let (association, streamExists) = state.withLock { state in
+            let exists = !state.established || id < state.outboundStreams
+            if !exists {
+                // The stream was never added, so nothing went out on it: forget what waits for it (a DCEP OPEN
+                // sent later would open a channel on the peer that is already closed here).
+                state.outbound = state.outbound[state.outboundHead...].filter { $0.streamID != id }
+                state.outboundHead = 0
+            }
+            return (state.association, exists)
+        }
         channel.state.withLock { if $0.readyState != .closed { $0.readyState = .closing } }
-        try? association?.resetStreams([id])
+        if streamExists { try? association?.resetStreams([id]) }
         state.withLock { _ = $0.channels.removeValue(forKey: id) }
         channel.closed()
     }

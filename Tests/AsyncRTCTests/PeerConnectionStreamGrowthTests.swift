@@ -72,3 +72,43 @@ import Testing
         await b.close()
     }
 }
+
+extension PeerConnectionStreamGrowthTests {
+    /// A channel closed while its stream is still being added never reaches the peer; the others do.
+    @Test func aChannelClosedBeforeItsStreamExistsNeverOpensOnThePeer() async throws {
+        let a = RTCPeerConnection(configuration: Self.configuration)
+        let b = RTCPeerConnection(configuration: Self.configuration)
+        let labels = Mutex<[String]>([])
+        b.onDataChannel = { channel in
+            labels.withLock { $0.append(channel.label) }
+            Self.echo(channel)
+        }
+        let first = try a.createDataChannel("first")
+        try await a.setLocalDescription()
+        try await b.setRemoteDescription(try #require(a.localDescription))
+        try await b.setLocalDescription()
+        try await a.setRemoteDescription(try #require(b.localDescription))
+        try await waitUntil { first.readyState == .open }
+        try #require(first.readyState == .open)
+
+        // Ids 2..16 (a is the DTLS server: odd ids 1, 3, ...; 9 channels reach id 17, past the 16 streams).
+        var kept: [RTCDataChannel] = []
+        for n in 0..<8 { kept.append(try a.createDataChannel("kept-\(n)")) }
+        let early = try a.createDataChannel("closed-early")
+        #expect((early.id ?? 0) >= 16)
+        early.close()
+        #expect(early.readyState == .closed)
+        let late = try a.createDataChannel("late")
+        try await waitUntil { late.readyState == .open && kept.allSatisfy { $0.readyState == .open } }
+        #expect(late.readyState == .open)
+        let inbox = MessageInbox()
+        late.onMessage = { inbox.add($0) }
+        try late.send("after the early close")
+        try await waitUntil { inbox.count >= 1 }
+        #expect(inbox.messages.withLock { $0 } == [.text("after the early close")])
+        #expect(!labels.withLock { $0 }.contains("closed-early"))
+        #expect(labels.withLock { $0 }.contains("late"))
+        await a.close()
+        await b.close()
+    }
+}
