@@ -182,9 +182,28 @@ final class DataChannelHub: Sendable {
             priority: 256,
             reliabilityParameter: UInt32(clamping: p.maxRetransmits ?? p.maxPacketLifeTime ?? 0),
             label: p.label, protocol: p.protocol)
-        // Through the queue: the stream may have to be added first (RFC 6525 §4.5).
-        state.withLock { $0.outbound.append(.dcep(.open(request), on: channel, streamID: id)) }
-        pump(notify: false)
+        sendDCEP(.dcep(.open(request), on: channel, streamID: id))
+    }
+
+    /// Sends a DCEP message at once when its stream exists, so that opening a channel does not wait behind data
+    /// queued on others; through the queue when the stream must be added first (RFC 6525 §4.5) or usrsctp has no
+    /// room. Nothing of the channel itself can be queued before it: an opener sends after the ACK, an acceptor
+    /// after this call.
+    private func sendDCEP(_ message: Outgoing) {
+        let queued: Bool = state.withLock { state in
+            guard let association = state.association else { return false }
+            if state.established && message.streamID < state.outboundStreams {
+                do throws(SCTPError) {
+                    try association.send(streamID: message.streamID, ppid: message.ppid, message.bytes)
+                    return false
+                } catch {
+                    if error.code != .wouldBlock { return false }
+                }
+            }
+            state.outbound.append(message)
+            return true
+        }
+        if queued { pump(notify: false) }
     }
 
     private func receive(_ message: SCTPMessage) {
@@ -233,8 +252,7 @@ final class DataChannelHub: Sendable {
             guard let (channel, _) = accepted else { return }
             // The ACK goes back on the same stream, which our side may have to add first; anything the channel
             // sends queues behind it.
-            state.withLock { $0.outbound.append(.dcep(.ack, on: channel, streamID: message.streamID)) }
-            pump(notify: false)
+            sendDCEP(.dcep(.ack, on: channel, streamID: message.streamID))
             channel.opened()
             state.withLock { $0.onDataChannel }?(channel)
         }
