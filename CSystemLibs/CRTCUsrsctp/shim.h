@@ -137,6 +137,19 @@ static inline int CRTCUsrsctp_resetOutgoingStreams(struct socket *so, const uint
     return result;
 }
 
+/// Asks the peer for `outbound` more outgoing streams (RFC 6525 §4.5 Add Outgoing Streams Request). usrsctp
+/// reports the outcome as SCTP_STREAM_CHANGE_EVENT; it fails with EALREADY while another reconfiguration request
+/// is outstanding.
+static inline int CRTCUsrsctp_addOutgoingStreams(struct socket *so, uint16_t outbound) {
+    struct sctp_add_streams add;
+    memset(&add, 0, sizeof(add));
+    add.sas_assoc_id = SCTP_ALL_ASSOC;
+    add.sas_outstrms = outbound;
+    return usrsctp_setsockopt(so, IPPROTO_SCTP, SCTP_ADD_STREAMS, &add, (socklen_t)sizeof(add));
+}
+
+static const int CRTCUsrsctp_EALREADY = EALREADY;
+
 /// The association's state (SCTP_CLOSED, SCTP_COOKIE_WAIT, SCTP_ESTABLISHED, ...), or -1.
 static inline int CRTCUsrsctp_state(struct socket *so) {
     struct sctp_status status;
@@ -153,4 +166,6 @@ static const size_t CRTCUsrsctp_offsetAssocChangeError = offsetof(struct sctp_as
 static const size_t CRTCUsrsctp_offsetAssocChangeOutbound = offsetof(struct sctp_assoc_change, sac_outbound_streams);
 static const size_t CRTCUsrsctp_offsetAssocChangeInbound = offsetof(struct sctp_assoc_change, sac_inbound_streams);
 static const size_t CRTCUsrsctp_offsetStreamResetList = offsetof(struct sctp_stream_reset_event, strreset_stream_list);
+static const size_t CRTCUsrsctp_offsetStreamChangeInbound = offsetof(struct sctp_stream_change_event, strchange_instrms);
+static const size_t CRTCUsrsctp_offsetStreamChangeOutbound = offsetof(struct sctp_stream_change_event, strchange_outstrms);
 #endif

@@ -24,6 +24,11 @@ final class DataChannelHub: Sendable {
         /// full buffer; bufferedAmount grows instead).
         var outbound: [Outgoing] = []
         var outboundHead = 0
+        /// Outgoing streams in effect; a message for a stream at or above it waits (with everything queued after
+        /// it) until an RFC 6525 add-streams request brings the stream into being.
+        var outboundStreams: UInt16 = 0
+        /// An add-streams request is on its way to the peer.
+        var growing = false
     }
 
     struct Outgoing {
@@ -31,8 +36,19 @@ final class DataChannelHub: Sendable {
         var streamID: UInt16
         var ppid: UInt32
         var bytes: [UInt8]
-        /// What the message counts for in bufferedAmount (0 for the stand-in byte of an empty message).
+        /// What the message counts for in bufferedAmount (0 for the stand-in byte of an empty message and for
+        /// DCEP messages).
         var size: Int
+        var ordered: Bool
+        var reliability: SCTPReliability
+
+        /// A DCEP message: always reliable and ordered (RFC 8832 §6).
+        static func dcep(_ message: DCEPMessage, on channel: RTCDataChannel, streamID: UInt16) -> Outgoing {
+            var buffer = ByteBuffer()
+            message.write(to: &buffer)
+            return Outgoing(channel: channel, streamID: streamID, ppid: SCTPPayloadProtocolIdentifier.dcep.rawValue,
+                            bytes: Array(buffer.readableBytesView), size: 0, ordered: true, reliability: .reliable)
+        }
     }
 
     let state = Mutex(State())
@@ -118,9 +134,10 @@ final class DataChannelHub: Sendable {
 
     private func handle(_ event: SCTPEvent) {
         switch event {
-        case .established:
+        case .established(let outboundStreams, _):
             let pending: [RTCDataChannel] = state.withLock { state in
                 state.established = true
+                state.outboundStreams = outboundStreams
                 return Array(state.channels.values)
             }
             for channel in pending.sorted(by: { ($0.id ?? 0) < ($1.id ?? 0) }) { open(channel) }
@@ -131,6 +148,18 @@ final class DataChannelHub: Sendable {
                 let channel = state.withLock { $0.channels.removeValue(forKey: id) }
                 channel?.closed()
             }
+            // A stream reset finished: an add-streams request it held up can go now.
+            pump(notify: true)
+        case .streamResetFailed:
+            pump(notify: true)
+        case .streamsChanged(let outboundStreams, _):
+            state.withLock { state in
+                state.outboundStreams = max(state.outboundStreams, outboundStreams)
+                state.growing = false
+            }
+            pump(notify: true)
+        case .streamChangeFailed(let outboundStreams, _):
+            streamsRefused(outboundStreams)
         case .writable, .senderDry:
             pump(notify: true)
         case .ended:
@@ -141,22 +170,40 @@ final class DataChannelHub: Sendable {
     }
 
     private func open(_ channel: RTCDataChannel) {
-        guard let id = channel.state.withLock({ $0.id }), let association = state.withLock({ $0.association }) else { return }
+        guard let id = channel.state.withLock({ $0.id }), state.withLock({ $0.association }) != nil else { return }
         if channel.negotiated {
             channel.opened()
             return
         }
         let p = channel.parameters
-        let open = DataChannelOpen(
+        let request = DataChannelOpen(
             channelType: DataChannelChannelType(ordered: p.ordered, maxRetransmits: p.maxRetransmits.map { UInt32(clamping: $0) },
                                                 maxPacketLifeTime: p.maxPacketLifeTime.map { UInt32(clamping: $0) }),
             priority: 256,
             reliabilityParameter: UInt32(clamping: p.maxRetransmits ?? p.maxPacketLifeTime ?? 0),
             label: p.label, protocol: p.protocol)
-        var buffer = ByteBuffer()
-        DCEPMessage.open(open).write(to: &buffer)
-        // DCEP messages are always sent reliably and ordered (RFC 8832 §6).
-        try? association.send(streamID: id, ppid: SCTPPayloadProtocolIdentifier.dcep.rawValue, Array(buffer.readableBytesView))
+        sendDCEP(.dcep(.open(request), on: channel, streamID: id))
+    }
+
+    /// Sends a DCEP message at once when its stream exists, so that opening a channel does not wait behind data
+    /// queued on others; through the queue when the stream must be added first (RFC 6525 §4.5) or usrsctp has no
+    /// room. Nothing of the channel itself can be queued before it: an opener sends after the ACK, an acceptor
+    /// after this call.
+    private func sendDCEP(_ message: Outgoing) {
+        let queued: Bool = state.withLock { state in
+            guard let association = state.association else { return false }
+            if state.established && message.streamID < state.outboundStreams {
+                do throws(SCTPError) {
+                    try association.send(streamID: message.streamID, ppid: message.ppid, message.bytes)
+                    return false
+                } catch {
+                    if error.code != .wouldBlock { return false }
+                }
+            }
+            state.outbound.append(message)
+            return true
+        }
+        if queued { pump(notify: false) }
     }
 
     private func receive(_ message: SCTPMessage) {
@@ -202,11 +249,10 @@ final class DataChannelHub: Sendable {
                 state.history.append(channel)
                 return (channel, association)
             }
-            guard let (channel, association) = accepted else { return }
-            var ack = ByteBuffer()
-            DCEPMessage.ack.write(to: &ack)
-            try? association.send(streamID: message.streamID, ppid: SCTPPayloadProtocolIdentifier.dcep.rawValue,
-                                  Array(ack.readableBytesView))
+            guard let (channel, _) = accepted else { return }
+            // The ACK goes back on the same stream, which our side may have to add first; anything the channel
+            // sends queues behind it.
+            sendDCEP(.dcep(.ack, on: channel, streamID: message.streamID))
             channel.opened()
             state.withLock { $0.onDataChannel }?(channel)
         }
@@ -223,7 +269,7 @@ final class DataChannelHub: Sendable {
         let ppid: SCTPPayloadProtocolIdentifier = bytes.isEmpty ? (text ? .stringEmpty : .binaryEmpty) : (text ? .string : .binary)
         // SCTP cannot carry an empty message: one zero byte stands in for it (RFC 8831 §6.6).
         let message = Outgoing(channel: channel, streamID: id, ppid: ppid.rawValue, bytes: bytes.isEmpty ? [0] : bytes,
-                               size: bytes.count)
+                               size: bytes.count, ordered: channel.ordered, reliability: channel.reliability)
         channel.state.withLock { state in
             state.bufferedAmount += message.size
             state.messagesSent += 1
@@ -236,15 +282,22 @@ final class DataChannelHub: Sendable {
     /// Moves queued messages into usrsctp until it has no room; runs again on `.writable`. `notify` is false when
     /// called from `send` itself: the low-amount event must not re-enter the sender's own loop (W3C queues it as
     /// a task; here it fires from the association's event stream).
+    ///
+    /// A message for a stream the association does not have yet stops the queue there and asks the peer to add
+    /// streams (RFC 6525 §4.5); `.streamsChanged` runs the pump again.
     func pump(notify: Bool) {
         var drained: [(RTCDataChannel, Int)] = []
         state.withLock { state in
             guard let association = state.association else { return }
             while state.outboundHead < state.outbound.count {
                 let message = state.outbound[state.outboundHead]
+                if state.established && message.streamID >= state.outboundStreams {
+                    Self.grow(&state, toInclude: message.streamID, association: association)
+                    break
+                }
                 do throws(SCTPError) {
-                    try association.send(streamID: message.streamID, ppid: message.ppid, ordered: message.channel.ordered,
-                                         reliability: message.channel.reliability, message.bytes)
+                    try association.send(streamID: message.streamID, ppid: message.ppid, ordered: message.ordered,
+                                         reliability: message.reliability, message.bytes)
                 } catch {
                     if error.code == .wouldBlock { break }
                     // The association or the stream is gone: the message is dropped with its channel.
@@ -260,14 +313,61 @@ final class DataChannelHub: Sendable {
         for (channel, size) in drained { channel.sent(size, notify: notify) }
     }
 
+    /// Asks for enough outgoing streams to include `streamID`: at least 16 more, rounded up to a multiple of 16,
+    /// so a burst of new channels costs one round trip; at most the association's configured stream count.
+    private static func grow(_ state: inout State, toInclude streamID: UInt16, association: SCTPAssociation) {
+        guard !state.growing else { return }
+        let current = Int(state.outboundStreams)
+        let limit = max(Int(association.configuration.streams), Int(streamID) + 1)
+        let wanted = min(limit, (max(Int(streamID) + 1, current + 16) + 15) & ~15, 65535)
+        guard wanted > current else { return }
+        do throws(SCTPError) {
+            try association.addOutgoingStreams(UInt16(wanted - current))
+            state.growing = true
+        } catch {
+            // `.wouldBlock`: a stream reset is outstanding; its event runs the pump, which asks again. Anything
+            // else (the association is going away) leaves the messages queued until `.ended` closes everything.
+        }
+    }
+
+    /// The peer refused more streams: messages for streams we will not get are dropped and their channels close.
+    private func streamsRefused(_ outboundStreams: UInt16) {
+        let stranded: [RTCDataChannel] = state.withLock { state in
+            state.growing = false
+            state.outboundStreams = max(state.outboundStreams, outboundStreams)
+            let limit = state.outboundStreams
+            var stranded: [UInt16: RTCDataChannel] = [:]
+            let pending = state.outbound[state.outboundHead...]
+            state.outbound = pending.filter { message in
+                guard message.streamID >= limit else { return true }
+                stranded[message.streamID] = message.channel
+                return false
+            }
+            state.outboundHead = 0
+            for id in stranded.keys { state.channels.removeValue(forKey: id) }
+            return Array(stranded.values)
+        }
+        for channel in stranded { channel.closed() }
+        pump(notify: true)
+    }
+
     func close(_ channel: RTCDataChannel) {
         guard let id = channel.state.withLock({ $0.id }) else {
             channel.closed()
             return
         }
-        let association = state.withLock { $0.association }
+        let (association, streamExists) = state.withLock { state in
+            let exists = !state.established || id < state.outboundStreams
+            if !exists {
+                // The stream was never added, so nothing went out on it: forget what waits for it (a DCEP OPEN
+                // sent later would open a channel on the peer that is already closed here).
+                state.outbound = state.outbound[state.outboundHead...].filter { $0.streamID != id }
+                state.outboundHead = 0
+            }
+            return (state.association, exists)
+        }
         channel.state.withLock { if $0.readyState != .closed { $0.readyState = .closing } }
-        try? association?.resetStreams([id])
+        if streamExists { try? association?.resetStreams([id]) }
         state.withLock { _ = $0.channels.removeValue(forKey: id) }
         channel.closed()
     }

@@ -4,13 +4,17 @@
 // process costs (usrsctp's threads, the event loops, libraries) are not counted per connection; aiortc's side
 // (Benchmarks/memory_aiortc.py) measures the same way.
 //   bench-memory [CONNECTIONS] [CONCURRENCY]
+// BENCH_SCTP_STREAMS=all announces all 1024 SCTP streams in the INIT instead of growing them on demand (the
+// A/B of that change, in one binary).
 import AsyncRTC
 import Foundation
+import RTCTransport
 import Synchronization
 
 let connections = CommandLine.arguments.dropFirst().first.flatMap(Int.init) ?? 100
 let concurrency = CommandLine.arguments.dropFirst(2).first.flatMap(Int.init) ?? 10
 let configuration = RTCConfiguration(loopbackOnly: true)
+if ProcessInfo.processInfo.environment["BENCH_SCTP_STREAMS"] == "all" { PeerTransport.sctpStreamGrowth = .never }
 
 func residentKiB() -> Int {
     guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return 0 }

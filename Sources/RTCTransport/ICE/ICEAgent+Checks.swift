@@ -46,6 +46,7 @@ extension ICEAgent {
             counters.unauthenticatedDiscarded += 1  // a check from a previous ICE generation or another peer
             return
         }
+        notePeerSoftware(request)
         guard let priority = request.priority else {
             respondError(to: request, code: 400, reason: "Bad Request", socket: socket, to: address)
             return
@@ -53,9 +54,10 @@ extension ICEAgent {
         if resolveRoleConflict(request, socket: socket, from: address) == false { return }
 
         // The request is authentic: answer it (RFC 8445 §7.3.1.1) with where we saw it come from.
+        var attributes: [STUNAttribute] = [.xorMappedAddress(address)]
+        if let software = configuration.software { attributes.append(.software(software)) }
         let response = STUNMessage(type: STUNMessageType(method: .binding, class: .successResponse),
-                                   transactionID: request.transactionID,
-                                   attributes: [.xorMappedAddress(address)])
+                                   transactionID: request.transactionID, attributes: attributes)
         send(response, integrityPassword: localCredentials.password, socket: socket, to: address)
 
         // An unknown source is a peer-reflexive remote candidate (RFC 8445 §7.3.1.3).
@@ -144,6 +146,7 @@ extension ICEAgent {
             counters.unauthenticatedDiscarded += 1
             return
         }
+        notePeerSoftware(response)
         let index = transaction.pair
         transactions[response.transactionID] = nil
         // RFC 8445 §7.2.5.2.1: the response must come back on the same 5-tuple.
@@ -217,6 +220,14 @@ extension ICEAgent {
         }
     }
 
+    /// Remembers the SOFTWARE of an authenticated message from the peer.
+    private mutating func notePeerSoftware(_ message: STUNMessage) {
+        for case .software(let text) in message.attributes {
+            peerSoftware = text
+            return
+        }
+    }
+
     // MARK: Sending checks
 
     /// Sends a Binding request on pair `index` (RFC 8445 §7.2.2), optionally nominating it.
@@ -230,6 +241,7 @@ extension ICEAgent {
             role == .controlling ? .iceControlling(tieBreaker) : .iceControlled(tieBreaker),
         ]
         if useCandidate && role == .controlling { attributes.append(.useCandidate) }
+        if let software = configuration.software { attributes.append(.software(software)) }
         let request = STUNMessage(type: STUNMessageType(method: .binding, class: .request),
                                   transactionID: .random(using: &random), attributes: attributes)
         guard let bytes = try? request.bytes(integrity: .shortTerm(password: remote.password), fingerprint: true,

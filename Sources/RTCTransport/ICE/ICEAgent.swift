@@ -56,9 +56,16 @@ public struct ICEAgent: Sendable {
         /// peer-reflexive pair on its socket replaces it (ICEAgent+Restart.swift). Longer than
         /// ``livenessProbeAfter`` plus a round trip, so that a live but idle pair answers its probe first.
         public var rebindingSilence: TimeAmount = .milliseconds(3500)
+        /// The SOFTWARE attribute (RFC 8489 §14.14) our checks and their answers carry; nil sends none. The peer
+        /// reads it as ``ICEAgent/peerSoftware``.
+        public var software: String? = ICEAgent.software
 
         public init() {}
     }
+
+    /// What this library puts in SOFTWARE: a peer that sees it knows the other end is AsyncRTC, and so what its
+    /// SCTP answers (``PeerTransport`` starts associations with few streams only towards such a peer).
+    public static let software = "AsyncRTC"
 
     /// Counters of what was refused, for stats and security tests.
     public struct Counters: Hashable, Sendable {
@@ -97,6 +104,8 @@ public struct ICEAgent: Sendable {
     public internal(set) var remoteEndOfCandidates = false
     /// What the agent refused so far.
     public internal(set) var counters = Counters()
+    /// The SOFTWARE attribute of the last authenticated check or answer from the peer; nil while none carried one.
+    public internal(set) var peerSoftware: String?
     /// How many ICE restarts (RFC 8445 §9) this agent went through: 0 until the first one.
     public internal(set) var generation = 0
     /// True from ``restart(localCredentials:remoteCredentials:now:)`` until a pair of the new generation is selected:

@@ -140,6 +140,9 @@ public final class ICEEndpoint: Sendable {
     /// The pair application data uses, if one is selected.
     public var selectedPair: ICECandidatePair? { get async { try? await onLoop { $0.agent.selectedPair } } }
     /// What the agent refused so far.
+    /// The SOFTWARE the peer's authenticated checks carried (``ICEAgent/peerSoftware``).
+    public var peerSoftware: String? { get async { (try? await onLoop { $0.agent.peerSoftware }) ?? nil } }
+
     public var counters: ICEAgent.Counters { get async { (try? await onLoop { $0.agent.counters }) ?? .init() } }
 
     /// Application datagrams and bytes carried over the selected pair (for transport stats).

@@ -24,6 +24,29 @@ public final class PeerTransport: Sendable {
         case srtpKeys(SRTPKeyingMaterial, role: DTLSEngine.Role)
     }
 
+    /// Whether an SCTP association starts with few outbound streams and adds them as data channels need them
+    /// (RFC 6525 §4.5), which saves ~110 KiB per connection across the two ends (usrsctp's per-stream arrays for
+    /// 1024 streams each way). Only safe towards peers that answer Add Outgoing Streams requests: usrsctp-based
+    /// stacks and aiortc do, libwebrtc's dcSCTP (Chrome, Safari) ignores them.
+    public enum SCTPStreamGrowth: UInt8, Sendable {
+        /// Towards a peer whose ICE checks carried our SOFTWARE (``ICEAgent/software``); everyone else gets all
+        /// streams announced in the INIT, as before.
+        case towardsAsyncRTC
+        /// Towards every peer (for tests against a peer known to add streams, such as aiortc).
+        case always
+        /// Never: every association announces its full stream count.
+        case never
+    }
+
+    /// The process-wide ``SCTPStreamGrowth`` policy, read when an association starts.
+    public static var sctpStreamGrowth: SCTPStreamGrowth {
+        get { SCTPStreamGrowth(rawValue: growthPolicy.load(ordering: .relaxed)) ?? .towardsAsyncRTC }
+        set { growthPolicy.store(newValue.rawValue, ordering: .relaxed) }
+    }
+    private static let growthPolicy = Atomic<UInt8>(SCTPStreamGrowth.towardsAsyncRTC.rawValue)
+    /// Outbound streams announced when they grow on demand: the first 8 channels of each side need no request.
+    public static let initialStreamsOnDemand: UInt16 = 16
+
     /// The ICE layer.
     public let ice: ICEEndpoint
     /// The DTLS layer, sending on ICE's selected pair.
@@ -196,11 +219,20 @@ public final class PeerTransport: Sendable {
 
     private func startSCTP() {
         let dtls = self.dtls
+        let ice = self.ice
         Task {
             let mtu = await dtls.maximumApplicationDataSize
+            let growStreams = switch Self.sctpStreamGrowth {
+            case .always: true
+            case .never: false
+            case .towardsAsyncRTC: await ice.peerSoftware == ICEAgent.software
+            }
             let made: (SCTPAssociation, [[UInt8]])? = state.withLock { state in
                 guard state.sctp == nil, var configuration = state.sctpConfiguration else { return nil }
                 configuration.pathMTU = mtu.map { UInt32($0) } ?? configuration.pathMTU
+                if growStreams && configuration.initialOutboundStreams == nil {
+                    configuration.initialOutboundStreams = Self.initialStreamsOnDemand
+                }
                 guard let association = try? SCTPAssociation(configuration: configuration, output: { dtls.send($0) }) else {
                     return nil
                 }

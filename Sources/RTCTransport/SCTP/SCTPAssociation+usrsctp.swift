@@ -21,8 +21,15 @@ public final class SCTPAssociation: Sendable {
         public var localPort: UInt16
         /// The SCTP port of the peer.
         public var remotePort: UInt16
-        /// Outbound streams to ask for and inbound streams to allow (a data channel id is a stream id).
+        /// Inbound streams to allow, and the most outbound streams to ask for (a data channel id is a stream id).
         public var streams: UInt16
+        /// Outbound streams announced in the INIT, when fewer than `streams`: the association then starts small
+        /// and the user adds streams as channels need them (``SCTPAssociation/addOutgoingStreams(_:)``, RFC 6525
+        /// §4.5). usrsctp keeps an entry per outbound stream (72 bytes) from the start, and the peer one per
+        /// inbound stream (40 bytes), so 1024 streams cost ~110 KiB across the two ends. Only for peers known to
+        /// answer Add Outgoing Streams requests: libwebrtc's dcSCTP ignores them, and a channel that needs a
+        /// stream beyond the count would never open. nil announces `streams`.
+        public var initialOutboundStreams: UInt16?
         /// The largest message accepted from the peer (SDP `a=max-message-size`, RFC 8841 §6); larger ones are
         /// dropped.
         public var maxMessageSize: Int
@@ -34,10 +41,12 @@ public final class SCTPAssociation: Sendable {
         public var pathMTU: UInt32?
 
         public init(localPort: UInt16 = 5000, remotePort: UInt16 = 5000, streams: UInt16 = 1024,
-                    maxMessageSize: Int = 1 << 18, partialDeliveryPoint: UInt32? = nil, pathMTU: UInt32? = nil) {
+                    initialOutboundStreams: UInt16? = nil, maxMessageSize: Int = 1 << 18,
+                    partialDeliveryPoint: UInt32? = nil, pathMTU: UInt32? = nil) {
             self.localPort = localPort
             self.remotePort = remotePort
             self.streams = streams
+            self.initialOutboundStreams = initialOutboundStreams
             self.maxMessageSize = maxMessageSize
             self.partialDeliveryPoint = partialDeliveryPoint
             self.pathMTU = pathMTU
@@ -103,6 +112,31 @@ public final class SCTPAssociation: Sendable {
 
     /// Whether the association is up (between `.established` and `.ended` / `close()`).
     public var isEstablished: Bool { sink.isEstablished }
+
+    /// The outgoing streams in effect: 0 until `.established`, then its count, grown by `.streamsChanged`.
+    /// Messages go out on streams below it only.
+    public var outboundStreams: UInt16 { sink.outboundStreams }
+
+    /// Asks the peer to accept `count` more outgoing streams (RFC 6525 §4.5; usrsctp's SCTP_ADD_STREAMS). Returns
+    /// at once; `.streamsChanged` follows when the peer performed it, `.streamChangeFailed` when it refused.
+    /// - Throws: `.wouldBlock` while another reconfiguration request (a stream reset or an earlier add) is
+    ///   outstanding: retry after its `.streamsReset`, `.streamResetFailed` or stream change event;
+    ///   `.invalidState` when the association is not up or closed; `.invalidArgument` for 0 or past 65535 streams.
+    public func addOutgoingStreams(_ count: UInt16) throws(SCTPError) {
+        guard count > 0 else { throw SCTPError(.invalidArgument, "add at least one stream") }
+        try withSocket { socket throws(SCTPError) in
+            if CRTCUsrsctp_addOutgoingStreams(socket, count) < 0 {
+                let error = CRTCUsrsctp_errno()
+                if error == CRTCUsrsctp_EALREADY || error == EBUSY {
+                    throw SCTPError(.wouldBlock, "a stream reconfiguration is outstanding", errno: error)
+                }
+                if error == ENOENT || error == EINVAL && !sink.isEstablished {
+                    throw SCTPError(.invalidState, "association is not established", errno: error)
+                }
+                throw SCTPError(.usrsctp, "SCTP_ADD_STREAMS", errno: error)
+            }
+        }
+    }
 
     /// Starts the four-way handshake towards `remotePort` (RFC 4960 §5.1). Returns at once; `.established`
     /// follows on `events` once packets have flowed both ways.
@@ -270,12 +304,13 @@ public final class SCTPAssociation: Sendable {
         try check(CRTCUsrsctp_setIntOption(socket, SCTP_NODELAY, 1), "SCTP_NODELAY")
         // Deliver struct sctp_rcvinfo (stream id, PPID) with each message.
         try check(CRTCUsrsctp_setIntOption(socket, SCTP_RECVRCVINFO, 1), "SCTP_RECVRCVINFO")
-        try check(CRTCUsrsctp_setInitStreams(socket, configuration.streams, configuration.streams), "SCTP_INITMSG")
+        let outbound = min(configuration.initialOutboundStreams ?? configuration.streams, configuration.streams)
+        try check(CRTCUsrsctp_setInitStreams(socket, max(outbound, 1), configuration.streams), "SCTP_INITMSG")
         if let point = configuration.partialDeliveryPoint {
             try check(CRTCUsrsctp_setIntOption(socket, SCTP_PARTIAL_DELIVERY_POINT, Int32(clamping: point)),
                       "SCTP_PARTIAL_DELIVERY_POINT")
         }
-        for event in [SCTP_ASSOC_CHANGE, SCTP_STREAM_RESET_EVENT, SCTP_SENDER_DRY_EVENT] {
+        for event in [SCTP_ASSOC_CHANGE, SCTP_STREAM_RESET_EVENT, SCTP_STREAM_CHANGE_EVENT, SCTP_SENDER_DRY_EVENT] {
             try check(CRTCUsrsctp_subscribe(socket, UInt16(event)), "SCTP_EVENT \(event)")
         }
     }

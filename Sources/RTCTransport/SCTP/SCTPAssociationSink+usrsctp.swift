@@ -12,6 +12,8 @@ final class SCTPAssociationSink: Sendable {
         /// closure is dropped, which also breaks any reference cycle through it.
         var output: (@Sendable ([UInt8]) -> Void)?
         var established = false
+        /// Outgoing streams in effect (SCTP_COMM_UP, then each stream change).
+        var outboundStreams: UInt16 = 0
         /// A message usrsctp delivered in pieces (partial delivery), until the piece flagged MSG_EOR.
         var partial: [UInt8] = []
         var partialStream: UInt16 = 0
@@ -30,6 +32,8 @@ final class SCTPAssociationSink: Sendable {
     }
 
     var isEstablished: Bool { state.withLock { $0.established } }
+
+    var outboundStreams: UInt16 { state.withLock { $0.outboundStreams } }
 
     /// An outgoing SCTP packet (already copied).
     func emit(_ packet: [UInt8]) {
@@ -125,7 +129,10 @@ final class SCTPAssociationSink: Sendable {
             case Int32(SCTP_COMM_UP):
                 let outbound = field(CRTCUsrsctp_offsetAssocChangeOutbound, UInt16.self) ?? 0
                 let inbound = field(CRTCUsrsctp_offsetAssocChangeInbound, UInt16.self) ?? 0
-                state.withLock { $0.established = true }
+                state.withLock { state in
+                    state.established = true
+                    state.outboundStreams = outbound
+                }
                 return .established(outboundStreams: outbound, inboundStreams: inbound)
             case Int32(SCTP_RESTART):
                 return .restarted
@@ -155,6 +162,15 @@ final class SCTPAssociationSink: Sendable {
             let incoming = flags & UInt16(SCTP_STREAM_RESET_INCOMING_SSN) != 0 ? streams : []
             let outgoing = flags & UInt16(SCTP_STREAM_RESET_OUTGOING_SSN) != 0 ? streams : []
             return .streamsReset(incoming: incoming, outgoing: outgoing)
+        case Int32(SCTP_STREAM_CHANGE_EVENT):
+            guard let flags = field(2, UInt16.self),
+                  let inbound = field(CRTCUsrsctp_offsetStreamChangeInbound, UInt16.self),
+                  let outbound = field(CRTCUsrsctp_offsetStreamChangeOutbound, UInt16.self) else { return nil }
+            state.withLock { $0.outboundStreams = outbound }
+            if flags & UInt16(SCTP_STREAM_CHANGE_DENIED | SCTP_STREAM_CHANGE_FAILED) != 0 {
+                return .streamChangeFailed(outboundStreams: outbound, inboundStreams: inbound)
+            }
+            return .streamsChanged(outboundStreams: outbound, inboundStreams: inbound)
         case Int32(SCTP_SENDER_DRY_EVENT):
             return .senderDry
         default:

@@ -39,6 +39,11 @@ public enum SCTPEvent: Sendable, Hashable {
     case streamsReset(incoming: [UInt16], outgoing: [UInt16])
     /// A reset request for these streams was denied or failed.
     case streamResetFailed([UInt16])
+    /// The stream counts changed (RFC 6525 §5.2.5/§5.2.6): our request to add outgoing streams was performed, or
+    /// the peer added its outgoing streams (our inbound ones). Carries the counts now in effect.
+    case streamsChanged(outboundStreams: UInt16, inboundStreams: UInt16)
+    /// Our request to add outgoing streams was denied or failed; the counts stay as they were.
+    case streamChangeFailed(outboundStreams: UInt16, inboundStreams: UInt16)
     /// Everything queued has been sent and acknowledged (SCTP_SENDER_DRY_EVENT).
     case senderDry
     /// The send buffer has room again (usrsctp's send callback, above ``SCTPAssociation/sendSpaceThreshold``):

@@ -14,10 +14,17 @@ public final class UDPSocket: Sendable {
     private let channel: any Channel
     private let handler: NIOLoopBound<UDPInboundHandler>
 
-    /// Datagrams read per system call. NIO keeps each socket's receive buffer (2 KiB per datagram) for the socket's
-    /// life, so this is also memory per socket: 8 keeps it at 16 KiB (a connection has a socket per address)
-    /// while a busy socket still reads eight packets per call.
+    /// Datagrams read per system call once the socket is busy. NIO keeps a socket's receive buffers (2 KiB per
+    /// datagram, pooled: up to `maxMessagesPerRead` = 4 of them) for the socket's life, so this is also memory per
+    /// socket. A socket therefore starts with one datagram per read (2 KiB buffers) and switches to vector reads
+    /// of 8 (16 KiB) the first time a read cycle finds a backlog (``busyReadCycle`` datagrams): the selected
+    /// pair's socket under load, never the idle candidates of a connection.
     static let vectorReadCount = 8
+    /// Datagrams read in one cycle that make a socket busy: NIO's `maxMessagesPerRead` for datagram channels, so
+    /// the cycle stopped with datagrams still queued.
+    static let busyReadCycle = 4
+    /// One datagram's buffer.
+    static let datagramCapacity = 2048
 
     /// A datagram receiver; always called on the socket's event loop.
     public typealias Receiver = @Sendable (ByteBuffer, SocketAddress) -> Void
@@ -39,8 +46,9 @@ public final class UDPSocket: Sendable {
             ProcessEnvironment.value(of: ImpairmentProfile.environmentVariable).map { [ImpairmentProfile.environmentVariable: $0] } ?? [:])
         let channel = try await DatagramBootstrap(group: eventLoop)
             .channelOption(.socketOption(.so_reuseaddr), value: 1)
-            .channelOption(.datagramVectorReadMessageCount, value: Self.vectorReadCount)
-            .channelOption(.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: 2048 * Self.vectorReadCount))
+            .channelOption(.maxMessagesPerRead, value: UInt(Self.busyReadCycle))
+            .channelOption(.datagramVectorReadMessageCount, value: 1)
+            .channelOption(.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: Self.datagramCapacity))
             .channelOption(.socketOption(.so_rcvbuf), value: 4 << 20)
             .channelOption(.socketOption(.so_sndbuf), value: 4 << 20)
             .channelInitializer { channel in
@@ -95,6 +103,14 @@ public final class UDPSocket: Sendable {
         return (try? await eventLoop.submit { handler.value.impairment?.counters ?? .init() }.get()) ?? .init()
     }
 
+    /// Whether the socket has switched to vector reads (``vectorReadCount`` datagrams per call).
+    var readsInBatches: Bool {
+        get async {
+            let handler = self.handler
+            return (try? await eventLoop.submit { handler.value.vectorReads }.get()) ?? false
+        }
+    }
+
     /// Closes the socket; datagrams still scheduled by the impairment layer may yet be delivered.
     public func close() async {
         try? await channel.close()
@@ -108,6 +124,10 @@ final class UDPInboundHandler: ChannelInboundHandler {
     private(set) var impairment: Impairment?
     /// A flush of queued datagrams is scheduled on the loop (``UDPSocket/send(_:to:)``).
     var flushPending = false
+    /// Datagrams read since the last read-complete.
+    private var readThisCycle = 0
+    /// The socket reads ``UDPSocket/vectorReadCount`` datagrams per call.
+    private(set) var vectorReads = false
     private let receiver: UDPSocket.Receiver
 
     init(profile: ImpairmentProfile?, receiver: @escaping UDPSocket.Receiver) {
@@ -124,6 +144,7 @@ final class UDPInboundHandler: ChannelInboundHandler {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        readThisCycle += 1
         let envelope = unwrapInboundIn(data)
         guard var impairment else {
             receiver(envelope.data, envelope.remoteAddress)
@@ -146,6 +167,18 @@ final class UDPInboundHandler: ChannelInboundHandler {
                 context.eventLoop.scheduleTask(deadline: deadline) { receiver(data, from) }
             }
         }
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        if !vectorReads && readThisCycle >= UDPSocket.busyReadCycle, let options = context.channel.syncOptions {
+            // A backlog: read in batches from now on (see UDPSocket.vectorReadCount).
+            vectorReads = true
+            try? options.setOption(.datagramVectorReadMessageCount, value: UDPSocket.vectorReadCount)
+            try? options.setOption(.recvAllocator, value: FixedSizeRecvByteBufferAllocator(
+                capacity: UDPSocket.datagramCapacity * UDPSocket.vectorReadCount))
+        }
+        readThisCycle = 0
+        context.fireChannelReadComplete()
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
