@@ -70,6 +70,42 @@ extension PeerTransport {
         send(packet, isRTCP: false)
     }
 
+    /// Protects RTP packets in place and sends them on the selected pair in one event-loop hop (one wake-up of the
+    /// loop, one flush: `sendmmsg`), in order. A video frame's packets go together this way instead of one hop each.
+    /// Returns how many were sent (none before the keys exist; a packet libsrtp refuses is left out and counted).
+    @discardableResult
+    public func sendRTP(_ packets: [ByteBuffer]) -> Int {
+        guard !packets.isEmpty else { return 0 }
+        let protected: [ByteBuffer] = media.withLock { state in
+            guard let session = state.sessions()?.outbound else {
+                state.counters.unsentBeforeKeys += packets.count
+                return []
+            }
+            var out: [ByteBuffer] = []
+            out.reserveCapacity(packets.count)
+            for var packet in packets {
+                do {
+                    try session.protect(rtp: &packet)
+                    out.append(packet)
+                } catch {
+                    state.counters.protectFailures += 1
+                }
+            }
+            return out
+        }
+        guard !protected.isEmpty else { return 0 }
+        let ice = self.ice
+        if ice.eventLoop.inEventLoop {
+            for packet in protected { ice.send(packet) }
+        } else {
+            // On the loop, ICEEndpoint.send sends at once and the socket flushes the batch together.
+            ice.eventLoop.execute {
+                for packet in protected { ice.send(packet) }
+            }
+        }
+        return protected.count
+    }
+
     /// Protects a (compound) RTCP packet in place and sends it. Returns false when it was not sent.
     @discardableResult
     public func sendRTCP(_ packet: ByteBuffer) -> Bool {
