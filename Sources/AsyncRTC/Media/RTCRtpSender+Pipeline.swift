@@ -81,6 +81,11 @@ extension RTCRtpSender {
                 try await lane.submit(to: pipeline) { [self] pipeline in
                     guard isCurrent(generation, checkingTask: false) else { return }
                     let level = Self.audioLevel(frame)
+                    if let opus = pipeline.encoder as? OpusAudioEncoder, opus.options.inbandFEC {
+                        let lost = state.withLock { $0.remoteReport?.fractionLost }
+                        let percent = Self.opusPacketLossPercent(fractionLost: lost)
+                        if opus.encoder.packetLossPercent != percent { try opus.encoder.setPacketLossPercent(percent) }
+                    }
                     let encoded = try pipeline.encoder.encode(frame)
                     guard state.withLock({ $0.parameters.encodings.first?.active ?? true }) else { return }
                     for unit in encoded {
@@ -245,6 +250,16 @@ extension RTCRtpSender {
             return packets
         }
         link.transport?.sendRTP(packets)
+    }
+
+    /// The loss Opus's in-band FEC is tuned for, from the peer's last report on our stream (RFC 3550 §6.4.1
+    /// fraction lost, in 256ths): 0 until a report says otherwise, then the largest of libwebrtc's steps 1, 5, 10,
+    /// 20 % at or below the measured loss. FEC is negotiated (`useinbandfec=1`) but only costs while there is
+    /// loss: with 10 % assumed, libopus codes every 20 ms frame with SILK and LBRR redundancy, ~3× the CPU
+    /// (≈ 420 vs 135 µs per mono frame here), for a clean path.
+    static func opusPacketLossPercent(fractionLost: UInt8?) -> Int {
+        let percent = Double(fractionLost ?? 0) * 100 / 256
+        return [20, 10, 5, 1].first { percent >= Double($0) } ?? 0
     }
 
     /// The 24-bit abs-send-time: seconds in 6.18 fixed point, modulo 64 s.
