@@ -249,7 +249,7 @@ extension RTCRtpSender {
             if isKeyframe { state.counters.keyFramesEncoded += 1 }
             return packets
         }
-        link.transport?.sendRTP(packets)
+        link.transport?.sendRTP(consume packets)
     }
 
     /// The loss Opus's in-band FEC is tuned for, from the peer's last report on our stream (RFC 3550 §6.4.1

@@ -65,8 +65,11 @@ extension PeerTransport {
 
     /// Protects an RTP packet in place and sends it on the selected pair. Returns false when it was not sent
     /// (no keys yet, or libsrtp refused it); plain RTP never leaves.
+    ///
+    /// The packet is taken (`consuming`): a caller that hands over its only reference lets SRTP write the tag into
+    /// the same storage. A borrowed buffer the caller still held was copied whole (copy-on-write) by that write.
     @discardableResult
-    public func sendRTP(_ packet: ByteBuffer) -> Bool {
+    public func sendRTP(_ packet: consuming ByteBuffer) -> Bool {
         send(packet, isRTCP: false)
     }
 
@@ -74,8 +77,9 @@ extension PeerTransport {
     /// loop, one flush: `sendmmsg`), in order. A video frame's packets go together this way instead of one hop each.
     /// Returns how many were sent (none before the keys exist; a packet libsrtp refuses is left out and counted).
     @discardableResult
-    public func sendRTP(_ packets: [ByteBuffer]) -> Int {
+    public func sendRTP(_ packets: consuming [ByteBuffer]) -> Int {
         guard !packets.isEmpty else { return 0 }
+        var packets = packets
         let protected: [ByteBuffer] = media.withLock { state in
             guard let session = state.sessions()?.outbound else {
                 state.counters.unsentBeforeKeys += packets.count
@@ -83,7 +87,10 @@ extension PeerTransport {
             }
             var out: [ByteBuffer] = []
             out.reserveCapacity(packets.count)
-            for var packet in packets {
+            for index in packets.indices {
+                // Moved out of the array, so the buffer is uniquely referenced and the tag is written in place.
+                var packet = ByteBuffer()
+                swap(&packet, &packets[index])
                 do {
                     try session.protect(rtp: &packet)
                     out.append(packet)
@@ -108,11 +115,11 @@ extension PeerTransport {
 
     /// Protects a (compound) RTCP packet in place and sends it. Returns false when it was not sent.
     @discardableResult
-    public func sendRTCP(_ packet: ByteBuffer) -> Bool {
+    public func sendRTCP(_ packet: consuming ByteBuffer) -> Bool {
         send(packet, isRTCP: true)
     }
 
-    private func send(_ packet: ByteBuffer, isRTCP: Bool) -> Bool {
+    private func send(_ packet: consuming ByteBuffer, isRTCP: Bool) -> Bool {
         var packet = packet
         let protected: Bool = media.withLock { state in
             guard let session = state.sessions()?.outbound else {
