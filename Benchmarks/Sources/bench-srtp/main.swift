@@ -56,8 +56,9 @@ let allocator = ByteBufferAllocator()
 struct Samples { var rawProtect: [Double] = [], libProtect: [Double] = [], sendPath: [Double] = []
                 var rawUnprotect: [Double] = [], libUnprotect: [Double] = [] }
 
-/// PeerTransport.sendRTP's shape: the packet arrives as a borrowed ByteBuffer and is made mutable locally.
-@inline(never) func sendPathProtect(_ session: SRTPSession, _ packet: ByteBuffer) -> Int {
+/// PeerTransport.sendRTP's shape: the packet is handed over (`consuming`, as sendRTP takes it) and made mutable
+/// locally. (Borrowed, as sendRTP used to take it, the caller's reference made protect copy the whole buffer.)
+@inline(never) func sendPathProtect(_ session: SRTPSession, _ packet: consuming ByteBuffer) -> Int {
     var packet = packet
     try! session.protect(rtp: &packet)
     return packet.readableBytes
@@ -95,15 +96,16 @@ for profile in SRTPProtectionProfile.allCases {
             }
             return batch
         })
-        // As the sender does it: a fresh buffer per packet handed to sendRTP-style code.
+        // As the sender does it: a fresh buffer per packet handed to sendRTP-style code, with the 32 bytes of room
+        // for the tag RTCRtpSender reserves (without it, protect's tag outgrows the buffer: a reallocation per packet).
         result.sendPath.append(rate {
             var n = 0
             for _ in 0..<batch {
-                var packet = allocator.buffer(capacity: packetSize)
+                var packet = allocator.buffer(capacity: packetSize + 32)
                 packet.writeBytes(base)
                 sendSeq &+= 1
                 packet.setInteger(sendSeq, at: 2)
-                n &+= sendPathProtect(lib2, packet)
+                n &+= sendPathProtect(lib2, consume packet)
             }
             return n > 0 ? batch : 0
         })

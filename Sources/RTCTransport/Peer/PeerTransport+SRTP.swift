@@ -65,18 +65,61 @@ extension PeerTransport {
 
     /// Protects an RTP packet in place and sends it on the selected pair. Returns false when it was not sent
     /// (no keys yet, or libsrtp refused it); plain RTP never leaves.
+    ///
+    /// The packet is taken (`consuming`): a caller that hands over its only reference lets SRTP write the tag into
+    /// the same storage. A borrowed buffer the caller still held was copied whole (copy-on-write) by that write.
     @discardableResult
-    public func sendRTP(_ packet: ByteBuffer) -> Bool {
+    public func sendRTP(_ packet: consuming ByteBuffer) -> Bool {
         send(packet, isRTCP: false)
+    }
+
+    /// Protects RTP packets in place and sends them on the selected pair in one event-loop hop (one wake-up of the
+    /// loop, one flush: `sendmmsg`), in order. A video frame's packets go together this way instead of one hop each.
+    /// Returns how many were sent (none before the keys exist; a packet libsrtp refuses is left out and counted).
+    @discardableResult
+    public func sendRTP(_ packets: consuming [ByteBuffer]) -> Int {
+        guard !packets.isEmpty else { return 0 }
+        var packets = packets
+        let protected: [ByteBuffer] = media.withLock { state in
+            guard let session = state.sessions()?.outbound else {
+                state.counters.unsentBeforeKeys += packets.count
+                return []
+            }
+            var out: [ByteBuffer] = []
+            out.reserveCapacity(packets.count)
+            for index in packets.indices {
+                // Moved out of the array, so the buffer is uniquely referenced and the tag is written in place.
+                var packet = ByteBuffer()
+                swap(&packet, &packets[index])
+                do {
+                    try session.protect(rtp: &packet)
+                    out.append(packet)
+                } catch {
+                    state.counters.protectFailures += 1
+                }
+            }
+            return out
+        }
+        guard !protected.isEmpty else { return 0 }
+        let ice = self.ice
+        if ice.eventLoop.inEventLoop {
+            for packet in protected { ice.send(packet) }
+        } else {
+            // On the loop, ICEEndpoint.send sends at once and the socket flushes the batch together.
+            ice.eventLoop.execute {
+                for packet in protected { ice.send(packet) }
+            }
+        }
+        return protected.count
     }
 
     /// Protects a (compound) RTCP packet in place and sends it. Returns false when it was not sent.
     @discardableResult
-    public func sendRTCP(_ packet: ByteBuffer) -> Bool {
+    public func sendRTCP(_ packet: consuming ByteBuffer) -> Bool {
         send(packet, isRTCP: true)
     }
 
-    private func send(_ packet: ByteBuffer, isRTCP: Bool) -> Bool {
+    private func send(_ packet: consuming ByteBuffer, isRTCP: Bool) -> Bool {
         var packet = packet
         let protected: Bool = media.withLock { state in
             guard let session = state.sessions()?.outbound else {
