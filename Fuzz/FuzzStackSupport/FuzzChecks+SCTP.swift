@@ -54,6 +54,9 @@ extension FuzzChecks {
             }
             if record.flags & SCTPFuzzRecord.exchange != 0 {
                 wire.pump(rounds: 4)
+            } else {
+                // Still look at b's answer, for the feedback below, but deliver nothing.
+                wire.observeQueuedAnswers()
             }
         }
         return passed > 0 ? .accepted : .rejected(WireError(.sctp, .malformed, "the filter refused every packet"))
@@ -222,13 +225,115 @@ final class SCTPFuzzWire: Sendable {
                 return (state.toA, state.toB)
             }
             if toA.isEmpty && toB.isEmpty { return }
+            for packet in toA { SCTPFuzzFeedback.observe(packet) }
             for packet in toB { b.receive(packet: packet) }
             for packet in toA { a.receive(packet: packet) }
         }
+    }
+
+    /// Shows libFuzzer what b answered, without delivering it.
+    func observeQueuedAnswers() {
+        for packet in queues.state.withLock({ $0.toA }) { SCTPFuzzFeedback.observe(packet) }
     }
 
     func close() {
         b.close()
         a.close()
     }
+}
+
+/// usrsctp is not built with coverage instrumentation, so libFuzzer cannot see which of its paths an input took.
+/// What it answers is the next best signal: each chunk type, error cause and RE-CONFIG result in b's packets takes
+/// its own branch here (instrumented Swift), so an input that makes usrsctp answer differently counts as new
+/// coverage and is kept.
+enum SCTPFuzzFeedback {
+    static func observe(_ packet: [UInt8]) {
+        var offset = 12
+        while packet.count - offset >= 4 {
+            let type = packet[offset]
+            let length = Int(packet[offset + 2]) << 8 | Int(packet[offset + 3])
+            guard length >= 4, length <= packet.count - offset else { return }
+            chunk(type, flags: packet[offset + 1])
+            if type == 6 || type == 9, length >= 8 {  // ABORT, ERROR: the first cause
+                cause(Int(packet[offset + 4]) << 8 | Int(packet[offset + 5]))
+            }
+            if type == 130, length >= 16, packet[offset + 4] == 0, packet[offset + 5] == 16 {  // RE-CONFIG response
+                result(packet[offset + 15])
+            }
+            offset += (length + 3) & ~3
+        }
+    }
+
+    @inline(never)
+    static func chunk(_ type: UInt8, flags: UInt8) {
+        switch type {
+        case 0: mark(flags & 0x0F == 3 ? 1 : 2)
+        case 1: mark(3)
+        case 2: mark(4)
+        case 3: mark(5)
+        case 4: mark(6)
+        case 5: mark(7)
+        case 6: mark(flags & 1 == 0 ? 8 : 9)
+        case 7: mark(10)
+        case 8: mark(11)
+        case 9: mark(12)
+        case 10: mark(13)
+        case 11: mark(14)
+        case 12: mark(15)
+        case 13: mark(16)
+        case 14: mark(17)
+        case 15: mark(18)
+        case 16: mark(19)
+        case 64: mark(20)
+        case 128: mark(21)
+        case 130: mark(22)
+        case 132: mark(23)
+        case 192: mark(24)
+        case 193: mark(25)
+        case 194: mark(26)
+        default: mark(27)
+        }
+    }
+
+    @inline(never)
+    static func cause(_ code: Int) {
+        switch code {
+        case 1: mark(31)
+        case 2: mark(32)
+        case 3: mark(33)
+        case 4: mark(34)
+        case 5: mark(35)
+        case 6: mark(36)
+        case 7: mark(37)
+        case 8: mark(38)
+        case 9: mark(39)
+        case 10: mark(40)
+        case 11: mark(41)
+        case 12: mark(42)
+        case 13: mark(43)
+        default: mark(44)
+        }
+    }
+
+    @inline(never)
+    static func result(_ value: UInt8) {
+        switch value {
+        case 0: mark(50)
+        case 1: mark(51)
+        case 2: mark(52)
+        case 3: mark(53)
+        case 4: mark(54)
+        case 5: mark(55)
+        case 6: mark(56)
+        default: mark(57)
+        }
+    }
+
+    /// An opaque sink, so that the branches above are not folded away.
+    @inline(never)
+    static func mark(_ id: Int) {
+        sink.add(id, ordering: .relaxed)
+    }
+
+    static let sink = Atomic<Int>(0)
 }
