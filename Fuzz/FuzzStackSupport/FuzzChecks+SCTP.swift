@@ -231,6 +231,9 @@ final class SCTPFuzzWire: Sendable {
         }
     }
 
+    /// What b sent to a and a has not been given yet (for tests).
+    var answersFromB: [[UInt8]] { queues.state.withLock { $0.toA } }
+
     /// Shows libFuzzer what b answered, without delivering it.
     func observeQueuedAnswers() {
         for packet in queues.state.withLock({ $0.toA }) { SCTPFuzzFeedback.observe(packet) }
