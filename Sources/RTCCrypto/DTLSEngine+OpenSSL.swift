@@ -1,4 +1,5 @@
 internal import CRTCOpenSSL
+import Synchronization
 
 /// A sans-I/O DTLS 1.2 endpoint (RFC 6347) for WebRTC, on OpenSSL 3.
 ///
@@ -55,11 +56,17 @@ public final class DTLSEngine {
         let callbackState = DTLSCallbackState(expectedFingerprints: remoteFingerprints, configuration: configuration)
         self.callbackState = callbackState
         self.ssl = try Self.makeSSL(role: role, certificate: certificate, configuration: configuration, state: callbackState)
+        Self.live.add(1, ordering: .relaxed)
     }
 
     deinit {
         SSL_free(ssl)
+        Self.live.subtract(1, ordering: .relaxed)
     }
+
+    /// Engines alive in this process (created and not yet deinitialised), for leak checks in tests.
+    public static var liveInstances: Int { live.load(ordering: .relaxed) }
+    private static let live = Atomic<Int>(0)
 
     // MARK: - Handshake and data
 
