@@ -33,6 +33,9 @@ let argumentParser: Target.Dependency = .product(name: "ArgumentParser", package
 /// (`swift run FuzzSTUN file...`); built with `-DFUZZING -sanitize=fuzzer,address` (see scripts/fuzz) they are
 /// libFuzzer binaries.
 let fuzzTargets = ["FuzzSTUN", "FuzzSDP", "FuzzCandidate", "FuzzRTP", "FuzzRTCP", "FuzzDCEP", "FuzzVP8", "FuzzVP9", "FuzzDNS", "FuzzOpus", "FuzzDemux"]
+/// Fuzz targets above RTCWire (the signaling JSON of AsyncRTCContrib; usrsctp behind `SCTPPacketFilter`): their
+/// checks live in FuzzStackSupport so that FuzzSupport, and the RTCWire fuzz builds, stay free of the stack.
+let stackFuzzTargets = ["FuzzSignaling", "FuzzSCTP"]
 
 var targets: [Target] = [
     systemLibrary("CRTCOpenSSL", pkgConfig: "openssl", apt: ["libssl-dev"], brew: ["openssl@3"]),
@@ -77,15 +80,21 @@ var targets: [Target] = [
     .testTarget(name: "RTCCryptoTests", dependencies: ["RTCCrypto"]),
     .testTarget(name: "RTCTransportTests", dependencies: ["RTCTransport", "RTCCrypto"]),
     .testTarget(name: "RTCMediaTests", dependencies: ["RTCMedia"]),
-    .testTarget(name: "AsyncRTCTests", dependencies: ["AsyncRTC", "AsyncRTCContrib", "AsyncRTCTesting", "RTCCrypto"]),
+    .testTarget(name: "AsyncRTCTests", dependencies: ["AsyncRTC", "AsyncRTCContrib", "AsyncRTCTesting", "RTCCrypto",
+                                                     "FuzzSupport", "FuzzStackSupport"]),
     // Interop with real peers (aiortc from PyPI, pinned in Tests/InteropTests/Peers/requirements.txt).
     .testTarget(name: "InteropTests", dependencies: ["AsyncRTC", "AsyncRTCContrib", "AsyncRTCTesting"], exclude: ["Peers"]),
 ]
 
 targets.append(.target(name: "CRTCFuzzDriver", path: "Fuzz/CRTCFuzzDriver"))
 targets.append(.target(name: "FuzzSupport", dependencies: ["RTCWire", "CRTCFuzzDriver", nioCore], path: "Fuzz/FuzzSupport"))
+targets.append(.target(name: "FuzzStackSupport", dependencies: ["FuzzSupport", "RTCWire", "RTCTransport", "AsyncRTC",
+                                                                 "AsyncRTCContrib"], path: "Fuzz/FuzzStackSupport"))
 targets += fuzzTargets.map { name in
     .executableTarget(name: name, dependencies: ["FuzzSupport"], path: "Fuzz/\(name)")
+}
+targets += stackFuzzTargets.map { name in
+    .executableTarget(name: name, dependencies: ["FuzzSupport", "FuzzStackSupport"], path: "Fuzz/\(name)")
 }
 
 for target in targets where target.type != .system && target.name != "CRTCFuzzDriver" {

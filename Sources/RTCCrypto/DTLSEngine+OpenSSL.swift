@@ -1,4 +1,5 @@
 internal import CRTCOpenSSL
+import Synchronization
 
 /// A sans-I/O DTLS 1.2 endpoint (RFC 6347) for WebRTC, on OpenSSL 3.
 ///
@@ -45,6 +46,9 @@ public final class DTLSEngine {
         guard configuration.maximumDatagramSize >= 256 else {
             throw CryptoError(.invalidArgument, "maximumDatagramSize must be at least 256 bytes")
         }
+        guard configuration.retransmissionCopies >= 1 else {
+            throw CryptoError(.invalidArgument, "retransmissionCopies must be at least 1")
+        }
         self.role = role
         self.certificate = certificate
         self.remoteFingerprints = remoteFingerprints
@@ -52,11 +56,17 @@ public final class DTLSEngine {
         let callbackState = DTLSCallbackState(expectedFingerprints: remoteFingerprints, configuration: configuration)
         self.callbackState = callbackState
         self.ssl = try Self.makeSSL(role: role, certificate: certificate, configuration: configuration, state: callbackState)
+        Self.live.add(1, ordering: .relaxed)
     }
 
     deinit {
         SSL_free(ssl)
+        Self.live.subtract(1, ordering: .relaxed)
     }
+
+    /// Engines alive in this process (created and not yet deinitialised), for leak checks in tests.
+    public static var liveInstances: Int { live.load(ordering: .relaxed) }
+    private static let live = Atomic<Int>(0)
 
     // MARK: - Handshake and data
 
@@ -79,6 +89,7 @@ public final class DTLSEngine {
     /// tells the peer is then waiting in ``takePendingDatagrams()``.
     public func receive(_ datagram: some Collection<UInt8>) throws(CryptoError) -> Events {
         var events = Events()
+        let wasConnected = state == .connected
         switch state {
         case .new:
             state = .handshaking
@@ -101,7 +112,14 @@ public final class DTLSEngine {
             try readApplicationData(into: &events, capacity: datagram.count)
         }
         callbackState.discardInbound()
-        events.datagrams += callbackState.takeOutbound()
+        let written = callbackState.takeOutbound()
+        if wasConnected, written.contains(where: Self.carriesHandshake) {
+            // Once connected, OpenSSL writes handshake records only to re-send its last flight, because the peer's
+            // retransmitted Finished showed that flight was lost (RFC 6347 §4.2.4): a retransmission like any other.
+            events.datagrams += Self.copies(of: written, configuration.retransmissionCopies)
+        } else {
+            events.datagrams += written
+        }
         return events
     }
 
@@ -159,8 +177,8 @@ public final class DTLSEngine {
         return micros < 0 ? nil : .microseconds(micros)
     }
 
-    /// Retransmits the current flight if its timer has expired (RFC 6347 §4.2.4) and returns the datagrams; the
-    /// timer then doubles. Throws ``CryptoError/Code/handshakeFailed`` when OpenSSL gives up after too many
+    /// Retransmits the current flight if its timer has expired (RFC 6347 §4.2.4) and returns the datagrams, each
+    /// ``Configuration/retransmissionCopies`` times; the timer then doubles (up to its configured maximum). Throws ``CryptoError/Code/handshakeFailed`` when OpenSSL gives up after too many
     /// retransmissions.
     public func handleTimeout() throws(CryptoError) -> [[UInt8]] {
         guard state == .handshaking else { return [] }
@@ -169,7 +187,18 @@ public final class DTLSEngine {
             state = .failed
             throw OpenSSLErrorQueue.error(.handshakeFailed, "the DTLS handshake timed out")
         }
-        return callbackState.takeOutbound()
+        return Self.copies(of: callbackState.takeOutbound(), configuration.retransmissionCopies)
+    }
+
+    /// The whole flight `count` times over (flight, flight, …), so that copies of one datagram are spread apart.
+    static func copies(of flight: [[UInt8]], _ count: Int) -> [[UInt8]] {
+        count <= 1 ? flight : Array([[[UInt8]]](repeating: flight, count: count).joined())
+    }
+
+    /// True when the datagram's first record is a handshake or change_cipher_spec record (RFC 6347 §4.1: the
+    /// content type is the record's first byte, in the clear in DTLS 1.2).
+    static func carriesHandshake(_ datagram: [UInt8]) -> Bool {
+        datagram.first == 22 || datagram.first == 20
     }
 
     // MARK: - After the handshake

@@ -40,36 +40,43 @@ import Testing
         }
     }
 
-    /// Counts callbacks; once `closed` is set, every further callback is a failure.
+    /// Counts callbacks; once `closed` is set, every further callback is a failure (and named in the report).
     final class Events: Sendable {
-        let state = Mutex((closed: false, before: 0, after: 0, messages: 0, frames: 0))
-        func fired(_ kind: Kind = .other) {
+        let state = Mutex((closed: false, before: 0, after: 0, messages: 0, frames: 0, late: [String]()))
+        func fired(_ kind: Kind = .other, _ name: String = "") {
             state.withLock {
-                if $0.closed { $0.after += 1 } else { $0.before += 1 }
+                if $0.closed {
+                    $0.after += 1
+                    if $0.late.count < 20 { $0.late.append(name.isEmpty ? "\(kind)" : name) }
+                } else {
+                    $0.before += 1
+                }
                 if kind == .message { $0.messages += 1 }
                 if kind == .frame { $0.frames += 1 }
             }
         }
         func markClosed() { state.withLock { $0.closed = true } }
         var after: Int { state.withLock { $0.after } }
+        /// The callbacks that fired after close returned, in order (at most 20).
+        var late: [String] { state.withLock { $0.late } }
         var messages: Int { state.withLock { $0.messages } }
         enum Kind { case message, frame, other }
     }
 
     static func observe(_ pc: RTCPeerConnection, _ events: Events) {
-        pc.onConnectionStateChange = { _ in events.fired() }
-        pc.onIceConnectionStateChange = { _ in events.fired() }
-        pc.onSignalingStateChange = { _ in events.fired() }
-        pc.onIceGatheringStateChange = { _ in events.fired() }
-        pc.onIceCandidate = { _ in events.fired() }
-        pc.onNegotiationNeeded = { events.fired() }
+        pc.onConnectionStateChange = { state in events.fired(.other, "onConnectionStateChange(\(state))") }
+        pc.onIceConnectionStateChange = { state in events.fired(.other, "onIceConnectionStateChange(\(state))") }
+        pc.onSignalingStateChange = { state in events.fired(.other, "onSignalingStateChange(\(state))") }
+        pc.onIceGatheringStateChange = { state in events.fired(.other, "onIceGatheringStateChange(\(state))") }
+        pc.onIceCandidate = { _ in events.fired(.other, "onIceCandidate") }
+        pc.onNegotiationNeeded = { events.fired(.other, "onNegotiationNeeded") }
     }
 
     static func observe(_ channel: RTCDataChannel, _ events: Events) {
-        channel.onMessage = { _ in events.fired(.message) }
-        channel.onOpen = { events.fired() }
-        channel.onClose = { events.fired() }
-        channel.onBufferedAmountLow = { events.fired() }
+        channel.onMessage = { _ in events.fired(.message, "onMessage") }
+        channel.onOpen = { events.fired(.other, "onOpen") }
+        channel.onClose = { events.fired(.other, "onClose") }
+        channel.onBufferedAmountLow = { events.fired(.other, "onBufferedAmountLow") }
     }
 
     /// Reads decoded frames from a remote track until it ends (close ends it with an error).
@@ -93,8 +100,8 @@ import Testing
             observe(channel, events)
             remoteChannel.withLock { $0 = channel }
         }
-        a.onTrack = { track, _, _ in events.fired(); remoteTracks.withLock { $0.append(track) } }
-        b.onTrack = { track, _, _ in events.fired(); remoteTracks.withLock { $0.append(track) } }
+        a.onTrack = { track, _, _ in events.fired(.other, "onTrack"); remoteTracks.withLock { $0.append(track) } }
+        b.onTrack = { track, _, _ in events.fired(.other, "onTrack"); remoteTracks.withLock { $0.append(track) } }
         try a.addTrack(SineTrack(frequency: 440))
         try b.addTrack(SineTrack(frequency: 880))
         let channel = try a.createDataChannel("stress")
@@ -148,7 +155,7 @@ import Testing
         trace("remote tracks ended")
         // Anything still queued on an event loop or a usrsctp thread would fire within this window.
         try await Task.sleep(for: .milliseconds(100))
-        #expect(events.after == 0, "\(events.after) callbacks fired after close returned")
+        #expect(events.after == 0, "\(events.after) callbacks fired after close returned (closed after \(closeAfter), offerer first: \(closeOffererFirst)): \(events.late)")
         #expect(channel.readyState == .closed && remote.readyState == .closed)
     }
 
