@@ -2,6 +2,8 @@
 import asyncio
 
 import aioice.ice
+from aiortc import RTCSessionDescription
+from aiortc.contrib.signaling import BYE
 
 
 def restrict_to_loopback():
@@ -18,3 +20,17 @@ async def connect_with_retry(signaling, attempts=900):
             return
         except OSError:
             await asyncio.sleep(0.1)
+
+
+async def answer_until_bye(pc, signaling, stop=None):
+    """Takes the AsyncRTC side's descriptions, answering its offers, until it says bye or hangs up (or `stop`, an
+    asyncio.Event, is set)."""
+    while stop is None or not stop.is_set():
+        obj = await signaling.receive()
+        if isinstance(obj, RTCSessionDescription):
+            await pc.setRemoteDescription(obj)
+            if obj.type == "offer":
+                await pc.setLocalDescription(await pc.createAnswer())
+                await signaling.send(pc.localDescription)
+        elif obj is BYE or obj is None:
+            return

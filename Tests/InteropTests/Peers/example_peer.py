@@ -12,24 +12,12 @@ import asyncio
 import sys
 import time
 
-from aiortc import RTCPeerConnection, RTCSessionDescription
+from aiortc import RTCPeerConnection
 from aiortc.contrib.signaling import BYE, TcpSocketSignaling
 
-from common import connect_with_retry, restrict_to_loopback
+from common import answer_until_bye, connect_with_retry, restrict_to_loopback
 
 restrict_to_loopback()
-
-
-async def consume(pc, signaling, stop):
-    while not stop.is_set():
-        obj = await signaling.receive()
-        if isinstance(obj, RTCSessionDescription):
-            await pc.setRemoteDescription(obj)
-            if obj.type == "offer":
-                await pc.setLocalDescription(await pc.createAnswer())
-                await signaling.send(pc.localDescription)
-        elif obj is BYE or obj is None:
-            return
 
 
 def stamp():
@@ -71,7 +59,7 @@ async def cli(role, signaling, pc, count):
                     channel.send("pong" + message[4:])
                     seen += 1  # the answerer keeps answering until the offerer says bye
 
-    consumer = asyncio.ensure_future(consume(pc, signaling, stop))
+    consumer = asyncio.ensure_future(answer_until_bye(pc, signaling, stop))
     await asyncio.wait([consumer, asyncio.ensure_future(stop.wait())], timeout=60, return_when=asyncio.FIRST_COMPLETED)
     print("done %d" % seen, flush=True)
     await signaling.send(BYE)
@@ -96,7 +84,7 @@ async def filexfer(role, signaling, pc, filename):
         channel.on("open", send_data)
         await pc.setLocalDescription(await pc.createOffer())
         await signaling.send(pc.localDescription)
-        await consume(pc, signaling, asyncio.Event())
+        await answer_until_bye(pc, signaling, asyncio.Event())
     else:
         await connect_with_retry(signaling)
         fp = open(filename, "wb")
@@ -122,7 +110,7 @@ async def filexfer(role, signaling, pc, filename):
                           flush=True)
                     finished.set()
 
-        consumer = asyncio.ensure_future(consume(pc, signaling, finished))
+        consumer = asyncio.ensure_future(answer_until_bye(pc, signaling, finished))
         await asyncio.wait_for(finished.wait(), 120)
         await signaling.send(BYE)
         consumer.cancel()

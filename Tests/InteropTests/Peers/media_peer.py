@@ -18,12 +18,12 @@ import struct
 import sys
 import time
 
-from aiortc import MediaStreamTrack, RTCPeerConnection, RTCRtpSender, RTCSessionDescription, VideoStreamTrack
+from aiortc import MediaStreamTrack, RTCPeerConnection, RTCRtpSender, VideoStreamTrack
 from aiortc.contrib.signaling import BYE, TcpSocketSignaling
 from aiortc.mediastreams import MediaStreamError
 from av import AudioFrame, VideoFrame
 
-from common import connect_with_retry, restrict_to_loopback
+from common import answer_until_bye, connect_with_retry, restrict_to_loopback
 
 restrict_to_loopback()
 
@@ -144,15 +144,7 @@ async def answer(signaling, pc, out, analysis):
         out.write(json.dumps({"event": "track", "kind": track.kind}) + "\n")
         pc.addTrack(track)  # echo: aiortc decodes and re-encodes what it received
 
-    while True:
-        obj = await signaling.receive()
-        if isinstance(obj, RTCSessionDescription):
-            await pc.setRemoteDescription(obj)
-            if obj.type == "offer":
-                await pc.setLocalDescription(await pc.createAnswer())
-                await signaling.send(pc.localDescription)
-        elif obj is BYE or obj is None:
-            break
+    await answer_until_bye(pc, signaling)
     out.write(json.dumps(analysis.summary()) + "\n")
 
 

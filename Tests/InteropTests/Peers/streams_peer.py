@@ -11,10 +11,10 @@ import asyncio
 import json
 import sys
 
-from aiortc import RTCPeerConnection, RTCSessionDescription
-from aiortc.contrib.signaling import BYE, TcpSocketSignaling
+from aiortc import RTCPeerConnection
+from aiortc.contrib.signaling import TcpSocketSignaling
 
-from common import connect_with_retry, restrict_to_loopback
+from common import answer_until_bye, connect_with_retry, restrict_to_loopback
 
 restrict_to_loopback()
 
@@ -76,15 +76,7 @@ async def main():
                 asyncio.ensure_future(open_channels(pc, count, out))
 
         await connect_with_retry(signaling)
-        while True:
-            obj = await signaling.receive()
-            if isinstance(obj, RTCSessionDescription):
-                await pc.setRemoteDescription(obj)
-                if obj.type == "offer":
-                    await pc.setLocalDescription(await pc.createAnswer())
-                    await signaling.send(pc.localDescription)
-            elif obj is BYE or obj is None:
-                break
+        await answer_until_bye(pc, signaling)
     await pc.close()
     await signaling.close()
 

@@ -12,10 +12,10 @@ import hashlib
 import json
 import sys
 
-from aiortc import RTCConfiguration, RTCIceServer, RTCPeerConnection, RTCSessionDescription
+from aiortc import RTCConfiguration, RTCIceServer, RTCPeerConnection
 from aiortc.contrib.signaling import BYE, TcpSocketSignaling
 
-from common import connect_with_retry, restrict_to_loopback
+from common import answer_until_bye, connect_with_retry, restrict_to_loopback
 
 restrict_to_loopback()
 
@@ -50,15 +50,7 @@ async def answer(signaling, pc, out):
             out.write(json.dumps({"event": "message", "label": channel.label, **describe(message)}) + "\n")
             channel.send(message)
 
-    while True:
-        obj = await signaling.receive()
-        if isinstance(obj, RTCSessionDescription):
-            await pc.setRemoteDescription(obj)
-            if obj.type == "offer":
-                await pc.setLocalDescription(await pc.createAnswer())
-                await signaling.send(pc.localDescription)
-        elif obj is BYE or obj is None:
-            return
+    await answer_until_bye(pc, signaling)
 
 
 async def offer(signaling, pc, out):
