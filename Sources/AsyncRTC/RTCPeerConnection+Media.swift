@@ -127,7 +127,7 @@ extension RTCPeerConnection {
 
     // MARK: Negotiation
 
-    private func negotiationNeeded() {
+    func negotiationNeeded() {
         let handler = state.withLock { $0.signalingState == .stable && !$0.closed ? $0.media.onNegotiationNeeded : nil }
         handler?()
     }
@@ -156,7 +156,11 @@ extension RTCPeerConnection {
                 transceiver.state.withLock { $0.mid = mid }
                 sections.append(.media(transceiver))
             }
-            if !sections.contains(where: { if case .data = $0 { return true } else { return false } }) {
+            // Data last, and only when wanted (as browsers and aiortc do): a media-only connection never runs
+            // SCTP (usrsctp's threads and its 10 ms timer). An offer with nothing else still carries it, so a
+            // connection made before its first channel can open channels without renegotiating.
+            let hasData = sections.contains { if case .data = $0 { true } else { false } }
+            if !hasData && (state.dataChannelsWanted || sections.isEmpty) {
                 sections.append(.data(mid: nextMid()))
             }
             state.media.sections = sections

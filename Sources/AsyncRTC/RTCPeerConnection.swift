@@ -32,6 +32,8 @@ public final class RTCPeerConnection: Sendable {
         var isOfferer = false
         var started = false
         var candidatesEmitted = false
+        /// A data channel was created: offers carry an `m=application` section from now on.
+        var dataChannelsWanted = false
         var closed = false
         var handlers = Handlers()
         var media = MediaState()
@@ -97,9 +99,19 @@ public final class RTCPeerConnection: Sendable {
                                   maxRetransmits: Int? = nil, protocol: String = "", negotiated: Bool = false,
                                   id: Int? = nil) throws(RTCError) -> RTCDataChannel {
         guard !state.withLock({ $0.closed }) else { throw RTCError(.invalidState, "the peer connection is closed") }
-        return try hub.create(RTCDataChannelParameters(label: label, ordered: ordered, maxPacketLifeTime: maxPacketLifeTime,
-                                                       maxRetransmits: maxRetransmits, protocol: `protocol`,
-                                                       negotiated: negotiated, id: id))
+        let channel = try hub.create(RTCDataChannelParameters(label: label, ordered: ordered, maxPacketLifeTime: maxPacketLifeTime,
+                                                              maxRetransmits: maxRetransmits, protocol: `protocol`,
+                                                              negotiated: negotiated, id: id))
+        // The first channel of a connection already negotiated without data needs an offer with `m=application`
+        // (W3C webrtc §6.1 createDataChannel: "update the negotiation-needed flag"). Before the first offer there
+        // is nothing to renegotiate: that offer will carry the section.
+        let firstWithoutSection = state.withLock { state in
+            defer { state.dataChannelsWanted = true }
+            return !state.dataChannelsWanted && state.localDescription != nil
+                && !state.media.sections.contains { if case .data = $0 { true } else { false } }
+        }
+        if firstWithoutSection { negotiationNeeded() }
+        return channel
     }
 
     // MARK: Offer / answer (JSEP, RFC 8829)
@@ -295,8 +307,11 @@ public final class RTCPeerConnection: Sendable {
     /// Starts ICE/DTLS/SCTP once both descriptions are in place.
     private func startIfReady() async throws {
         let (local, remote, started, isOfferer) = state.withLock { ($0.localDescription, $0.remoteDescription, $0.started, $0.isOfferer) }
-        guard let local, let remote, !started else { return }
-        _ = local
+        guard let local, let remote else { return }
+        guard !started else {
+            try enableSCTPIfNegotiated(local: local, remote: remote)
+            return
+        }
         let parsed = try Self.parse(remote.sdp)
         guard let transport = state.withLock({ $0.transport }) else { return }
         // RFC 8842 §5: the offerer is actpass; the answerer picks. We answer active (DTLS client).
@@ -317,6 +332,14 @@ public final class RTCPeerConnection: Sendable {
                                       dtlsRole: dtlsRole, sctp: sctp))
         resolveMDNSCandidates(in: parsed.description, transport: transport)
         updateStates { $0.connectionState = .connecting }
+    }
+
+    /// A renegotiation that adds `m=application` to a connection that started without it starts SCTP once both
+    /// descriptions carry the section (signaling stable); the association then comes up over the running DTLS.
+    private func enableSCTPIfNegotiated(local: RTCSessionDescription, remote: RTCSessionDescription) throws {
+        guard let transport = state.withLock({ $0.signalingState == .stable ? $0.transport : nil }) else { return }
+        guard let port = try Self.parse(remote.sdp).sctpPort, try Self.parse(local.sdp).sctpPort != nil else { return }
+        transport.enableSCTP(SCTPAssociation.Configuration(localPort: 5000, remotePort: port))
     }
 
     private func transportEvent(_ event: PeerTransport.Event) {

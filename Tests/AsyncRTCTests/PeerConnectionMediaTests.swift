@@ -46,6 +46,10 @@ import Testing
         let pc = RTCPeerConnection(configuration: Self.configuration)
         try pc.addTrack(SineTrack())
         try pc.addTransceiver(kind: .video, direction: .recvonly)
+        // Media only: no data section (browsers and aiortc offer one only once a channel exists).
+        let mediaOnly = try await pc.createOffer().sdp
+        #expect(mediaOnly.contains("a=group:BUNDLE 0 1\r\n") && !mediaOnly.contains("m=application"))
+        _ = try pc.createDataChannel("chat")
         let offer = try await pc.createOffer()
         let sdp = offer.sdp
         #expect(sdp.contains("a=group:BUNDLE 0 1 2"))

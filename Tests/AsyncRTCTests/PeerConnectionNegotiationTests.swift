@@ -61,6 +61,47 @@ import Testing
         await answerer.close()
     }
 
+    @Test func aMediaOnlyConnectionRunsNoSCTPUntilAChannelIsNegotiated() async throws {
+        let offerer = RTCPeerConnection(configuration: Self.configuration)
+        let answerer = RTCPeerConnection(configuration: Self.configuration)
+        let tracks = Media.Tracks()
+        answerer.onTrack = { track, _, streams in tracks.add(track, streams) }
+        let needed = Counter()
+        offerer.onNegotiationNeeded = { needed.bump() }
+        try offerer.addTrack(SineTrack())
+        try await Media.negotiate(offerer, answerer)
+        try await Media.waitUntil { offerer.connectionState == .connected && answerer.connectionState == .connected }
+        #expect(needed.count == 1)
+        #expect(offerer.localDescription?.sdp.contains("m=application") == false)
+        #expect(answerer.localDescription?.sdp.contains("m=application") == false)
+        let audio = try #require(tracks.first(.audio) as? AudioStreamTrack)
+        _ = try await audio.recv()
+        #expect(offerer.state.withLock { $0.transport }?.sctp == nil)
+        #expect(answerer.state.withLock { $0.transport }?.sctp == nil)
+
+        // The first channel asks for a renegotiation; the new offer appends the data section and SCTP comes up
+        // over the running DTLS.
+        let received = Mutex<[String]>([])
+        answerer.onDataChannel = { channel in
+            channel.onMessage = { message in
+                if case .text(let text) = message { received.withLock { $0.append(text) } }
+            }
+        }
+        let channel = try offerer.createDataChannel("late")
+        #expect(needed.count == 2)
+        try await Media.negotiate(offerer, answerer)
+        let offer = try #require(offerer.localDescription?.sdp)
+        #expect(offer.contains("a=group:BUNDLE 0 1") && offer.contains("m=application"))
+        try await Media.waitUntil { channel.readyState == .open }
+        for n in 0..<5 { try channel.send("after renegotiation \(n)") }
+        try await Media.waitUntil { received.withLock { $0.count } == 5 }
+        #expect(received.withLock { $0 } == (0..<5).map { "after renegotiation \($0)" })
+        // The media kept flowing.
+        _ = try await audio.recv()
+        await offerer.close()
+        await answerer.close()
+    }
+
     @Test func rollbackOfALocalOfferAndOfARemoteOfferRestoresStable() async throws {
         let a = RTCPeerConnection(configuration: Self.configuration)
         let b = RTCPeerConnection(configuration: Self.configuration)

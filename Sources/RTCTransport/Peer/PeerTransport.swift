@@ -59,6 +59,8 @@ public final class PeerTransport: Sendable {
     struct State {
         var sctp: SCTPAssociation?
         var sctpConfiguration: SCTPAssociation.Configuration?
+        /// DTLS reached `connected` (SCTP asked for later starts at once).
+        var dtlsConnected = false
         var pairSelected = false
         /// DTLS waits for ICE: a flight sent before a pair is selected would be dropped and only retransmitted a
         /// second later.
@@ -166,6 +168,18 @@ public final class PeerTransport: Sendable {
     /// The SCTP association, once DTLS is connected and SCTP was asked for.
     public var sctp: SCTPAssociation? { state.withLock { $0.sctp } }
 
+    /// Asks for SCTP after ``start(remote:)`` was called without it: a renegotiation added data channels to a
+    /// connection that began with media only (JSEP §5.2.1 offers no `m=application` until a channel exists). The
+    /// association starts now if DTLS is already connected, else when it connects. A second call changes nothing.
+    public func enableSCTP(_ configuration: SCTPAssociation.Configuration) {
+        let startNow = state.withLock { state in
+            guard state.sctpConfiguration == nil else { return false }
+            state.sctpConfiguration = configuration
+            return state.dtlsConnected
+        }
+        if startNow { startSCTP() }
+    }
+
     private func startDTLSIfSelected() {
         let start = state.withLock { state -> (role: DTLSEngine.Role, fingerprints: [CertificateFingerprint])? in
             guard state.pairSelected, let pending = state.pendingDTLSStart else { return nil }
@@ -210,7 +224,10 @@ public final class PeerTransport: Sendable {
             association?.receive(packet: packet)
         case .stateChanged(let s):
             onEvent(.dtls(s))
-            if s == .connected { startSCTP() }
+            if s == .connected {
+                state.withLock { $0.dtlsConnected = true }
+                startSCTP()
+            }
         case .srtpKeys(let keys, let role):
             installSRTP(keys, role: role)
             onEvent(.srtpKeys(keys, role: role))
