@@ -4,10 +4,11 @@ PR-SCTP FORWARD TSN, RE-CONFIG, I-DATA) wrapped in the records FuzzChecks.sctp r
 `flags | length (2 bytes, big endian) | packet` — mostly aimed at the live association (its verification tag and
 ports written in, TSNs relative to its initial TSNs), some deliberately malformed so the filter has work.
 Deterministic; files are named by their SHA-1, as libFuzzer names corpus files. Usage: Fuzz/Seeds/sctp.py"""
-import hashlib
 import os
 import random
 import struct
+
+from corpus import write_corpus
 
 OUT = os.path.join(os.path.dirname(__file__), "..", "Corpus", "SCTP")
 rng = random.Random(11)
@@ -239,14 +240,4 @@ add(b"\x0b")
 add(b"\x0b\x00")
 add(record(KEEP_CRC | SET_TAG, packet(data())))
 
-os.makedirs(OUT, exist_ok=True)
-written = 0
-for blob in inputs:
-    if len(blob) >= 4096:
-        continue
-    path = os.path.join(OUT, hashlib.sha1(blob).hexdigest())
-    if not os.path.exists(path):
-        with open(path, "wb") as f:
-            f.write(blob)
-        written += 1
-print(f"{written} new seeds in {os.path.normpath(OUT)} ({len(os.listdir(OUT))} files)")
+write_corpus(OUT, inputs)

@@ -2,10 +2,11 @@
 """Hand-made seeds for FuzzSignaling (Fuzz/Corpus/Signaling): aiortc-style signaling messages (offers, answers,
 trickled candidates, bye) and near misses (wrong types, missing fields, broken JSON, odd numbers and escapes).
 Deterministic; files are named by their SHA-1, as libFuzzer names corpus files. Usage: Fuzz/Seeds/signaling.py"""
-import hashlib
 import json
 import os
 import random
+
+from corpus import write_corpus
 
 OUT = os.path.join(os.path.dirname(__file__), "..", "Corpus", "Signaling")
 rng = random.Random(7)
@@ -117,14 +118,4 @@ for _ in range(500):
         del b[rng.randrange(len(b))]
     raw.append(bytes(b))
 
-os.makedirs(OUT, exist_ok=True)
-written = 0
-for data in raw:
-    if len(data) >= 4096:
-        continue
-    path = os.path.join(OUT, hashlib.sha1(data).hexdigest())
-    if not os.path.exists(path):
-        with open(path, "wb") as f:
-            f.write(data)
-        written += 1
-print(f"{written} new seeds in {os.path.normpath(OUT)} ({len(os.listdir(OUT))} files)")
+write_corpus(OUT, raw)
