@@ -42,9 +42,6 @@ final class DataChannelHub: Sendable {
         var headStalledSince: ContinuousClock.Instant?
         /// A timer will run the pump again (while the head waits for its stream).
         var retryScheduled = false
-        /// Streams of channels we opened that have not seen the peer's DATA_CHANNEL_ACK nor any message yet: what
-        /// they send goes ordered, so it cannot overtake the DATA_CHANNEL_OPEN (RFC 8832 §6).
-        var awaitingAck: Set<UInt16> = []
     }
 
     struct Outgoing {
@@ -198,18 +195,13 @@ final class DataChannelHub: Sendable {
             priority: 256,
             reliabilityParameter: UInt32(clamping: p.maxRetransmits ?? p.maxPacketLifeTime ?? 0),
             label: p.label, protocol: p.protocol)
-        state.withLock { _ = $0.awaitingAck.insert(id) }
         sendDCEP(.dcep(.open(request), on: channel, streamID: id))
-        // The opener may send right after the DATA_CHANNEL_OPEN (RFC 8832 §6), so the channel opens now, as in
-        // browsers, instead of one round trip later with the ACK: its messages follow the OPEN on the same
-        // stream, and go ordered until the peer answers.
-        channel.opened()
     }
 
     /// Sends a DCEP message at once when its stream exists, so that opening a channel does not wait behind data
     /// queued on others; through the queue when the stream must be added first (RFC 6525 §4.5) or usrsctp has no
-    /// room. Nothing of the channel itself can be queued before it: both the opener and the acceptor open their
-    /// channel only after this call.
+    /// room. Nothing of the channel itself can be queued before it: an opener sends after the ACK, an acceptor
+    /// after this call.
     private func sendDCEP(_ message: Outgoing) {
         let queued: Bool = state.withLock { state in
             guard let association = state.association else { return false }
@@ -233,12 +225,7 @@ final class DataChannelHub: Sendable {
             receiveDCEP(message)
             return
         }
-        let channel: RTCDataChannel? = state.withLock { state in
-            // Any message on the stream means the peer has seen our OPEN: unordered sending may start.
-            state.awaitingAck.remove(message.streamID)
-            return state.channels[message.streamID]
-        }
-        guard let channel else { return }
+        guard let channel = state.withLock({ $0.channels[message.streamID] }) else { return }
         switch ppid {
         case .string, .stringPartial:
             channel.deliver(.text(String(decoding: message.bytes, as: UTF8.self)))
@@ -258,7 +245,7 @@ final class DataChannelHub: Sendable {
         guard let dcep = try? DCEPMessage(parsing: &buffer) else { return }
         switch dcep {
         case .ack:
-            state.withLock { _ = $0.awaitingAck.remove(message.streamID) }
+            state.withLock { $0.channels[message.streamID] }?.opened()
         case .open(let open):
             let accepted: (RTCDataChannel, SCTPAssociation)? = state.withLock { state in
                 guard let association = state.association, state.channels[message.streamID] == nil else { return nil }
@@ -294,9 +281,8 @@ final class DataChannelHub: Sendable {
         }
         let ppid: SCTPPayloadProtocolIdentifier = bytes.isEmpty ? (text ? .stringEmpty : .binaryEmpty) : (text ? .string : .binary)
         // SCTP cannot carry an empty message: one zero byte stands in for it (RFC 8831 §6.6).
-        let ordered = channel.ordered || state.withLock { $0.awaitingAck.contains(id) }
         let message = Outgoing(channel: channel, streamID: id, ppid: ppid.rawValue, bytes: bytes.isEmpty ? [0] : bytes,
-                               size: bytes.count, ordered: ordered, reliability: channel.reliability)
+                               size: bytes.count, ordered: channel.ordered, reliability: channel.reliability)
         channel.state.withLock { state in
             state.bufferedAmount += message.size
             state.messagesSent += 1
@@ -340,7 +326,7 @@ final class DataChannelHub: Sendable {
                         let since = state.headStalledSince ?? now
                         state.headStalledSince = since
                         if now - since < Self.streamWaitLimit {
-                            logger.debug("data channel message waits for its stream", metadata: [
+                        logger.debug("data channel message waits for its stream", metadata: [
                                 "stream": "\(message.streamID)", "error": "\(error)"])
                             if !state.retryScheduled {
                                 state.retryScheduled = true
@@ -464,10 +450,7 @@ final class DataChannelHub: Sendable {
         }
         channel.state.withLock { if $0.readyState != .closed { $0.readyState = .closing } }
         if streamExists { try? association?.resetStreams([id]) }
-        state.withLock { state in
-            state.channels.removeValue(forKey: id)
-            state.awaitingAck.remove(id)
-        }
+        state.withLock { _ = $0.channels.removeValue(forKey: id) }
         channel.closed()
     }
 
