@@ -3,6 +3,14 @@ import RTCTransport
 import RTCWire
 import NIOCore
 import Synchronization
+import Logging
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+private let logger = Logger(label: "AsyncRTC.DataChannelHub")
 
 /// The data channels of one peer connection and the SCTP association under them: stream ids by DTLS role,
 /// DCEP open/ack (RFC 8832), PPIDs (RFC 8831 §6.6), message size limits and closing by stream reset.
@@ -29,6 +37,11 @@ final class DataChannelHub: Sendable {
         var outboundStreams: UInt16 = 0
         /// An add-streams request is on its way to the peer.
         var growing = false
+        /// When usrsctp first refused the head of `outbound` because its stream is not open yet (EINVAL); nil
+        /// while the queue moves.
+        var headStalledSince: ContinuousClock.Instant?
+        /// A timer will run the pump again (while the head waits for its stream).
+        var retryScheduled = false
     }
 
     struct Outgoing {
@@ -197,7 +210,7 @@ final class DataChannelHub: Sendable {
                     try association.send(streamID: message.streamID, ppid: message.ppid, message.bytes)
                     return false
                 } catch {
-                    if error.code != .wouldBlock { return false }
+                    // Queued whatever the error: the pump retries it or fails the channel, never drops it unseen.
                 }
             }
             state.outbound.append(message)
@@ -284,9 +297,13 @@ final class DataChannelHub: Sendable {
     /// a task; here it fires from the association's event stream).
     ///
     /// A message for a stream the association does not have yet stops the queue there and asks the peer to add
-    /// streams (RFC 6525 §4.5); `.streamsChanged` runs the pump again.
+    /// streams (RFC 6525 §4.5); `.streamsChanged` runs the pump again. No message is dropped silently: one usrsctp
+    /// cannot take *yet* stays at the head of the queue until an event runs the pump again, and one it can never
+    /// take fails its channel, which closes (as a browser closes a channel whose send failed).
     func pump(notify: Bool) {
         var drained: [(RTCDataChannel, Int)] = []
+        var failed: [(RTCDataChannel, SCTPError)] = []
+        var retry = false
         state.withLock { state in
             guard let association = state.association else { return }
             while state.outboundHead < state.outbound.count {
@@ -299,9 +316,45 @@ final class DataChannelHub: Sendable {
                     try association.send(streamID: message.streamID, ppid: message.ppid, ordered: message.ordered,
                                          reliability: message.reliability, message.bytes)
                 } catch {
-                    if error.code == .wouldBlock { break }
-                    // The association or the stream is gone: the message is dropped with its channel.
+                    switch Self.disposition(of: error) {
+                    case .retryLater where error.code == .wouldBlock:
+                        break  // `.writable` or `.senderDry` runs the pump again
+                    case .retryLater:
+                        // The stream is being added: `.streamsChanged` runs the pump again, and a timer makes
+                        // sure of it; a stream that stays unusable for `streamWaitLimit` fails its channel.
+                        let now = ContinuousClock.now
+                        let since = state.headStalledSince ?? now
+                        state.headStalledSince = since
+                        if now - since < Self.streamWaitLimit {
+                        logger.debug("data channel message waits for its stream", metadata: [
+                                "stream": "\(message.streamID)", "error": "\(error)"])
+                            if !state.retryScheduled {
+                                state.retryScheduled = true
+                                retry = true
+                            }
+                            break
+                        }
+                        fallthrough
+                    case .fail:
+                        state.headStalledSince = nil
+                        logger.debug("data channel message cannot be sent: failing its channel", metadata: [
+                            "stream": "\(message.streamID)", "error": "\(error)"])
+                        failed.append((message.channel, error))
+                        // Everything the channel has queued goes with it; other channels' messages stay.
+                        let id = message.streamID
+                        let rest = state.outbound[(state.outboundHead + 1)...].filter { $0.streamID != id }
+                        state.outbound.removeSubrange(state.outboundHead...)
+                        state.outbound.append(contentsOf: rest)
+                        state.channels.removeValue(forKey: id)
+                        continue
+                    case .waitForAssociation:
+                        // Not up yet, or closed: `.established` pumps again, `.ended` closes every channel.
+                        logger.debug("data channel message waits for the association", metadata: [
+                            "stream": "\(message.streamID)", "error": "\(error)"])
+                    }
+                    break
                 }
+                state.headStalledSince = nil
                 state.outboundHead += 1
                 drained.append((message.channel, message.size))
             }
@@ -311,6 +364,35 @@ final class DataChannelHub: Sendable {
             }
         }
         for (channel, size) in drained { channel.sent(size, notify: notify) }
+        if retry {
+            Task { [weak self] in
+                try? await Task.sleep(for: .milliseconds(50))
+                self?.state.withLock { $0.retryScheduled = false }
+                self?.pump(notify: true)
+            }
+        }
+        for (channel, _) in failed {
+            if let id = channel.state.withLock({ $0.id }) { try? state.withLock({ $0.association })?.resetStreams([id]) }
+            channel.closed()
+        }
+    }
+
+    /// How long a message may wait for a stream usrsctp refuses with EINVAL before its channel fails: far longer
+    /// than an add-streams round trip, with RE-CONFIG retransmissions (RFC 6525 §5.1.1).
+    static let streamWaitLimit: Duration = .seconds(30)
+
+    enum SendDisposition { case retryLater, waitForAssociation, fail }
+
+    /// What a failed `SCTPAssociation.send` means for the message. usrsctp refuses with EINVAL a stream that is
+    /// not open yet: one an add-streams request (RFC 6525 §4.5) has allocated but the peer not yet confirmed —
+    /// a stream-change event of the *peer's* add request already counts it — so EINVAL waits for the next
+    /// stream event, as does a full buffer or a stream reset under way (EAGAIN, `.wouldBlock`). Anything else
+    /// (EMSGSIZE, ...) can never succeed.
+    static func disposition(of error: SCTPError) -> SendDisposition {
+        if error.code == .wouldBlock { return .retryLater }
+        if error.code == .invalidState { return .waitForAssociation }
+        if error.code == .usrsctp && error.errno == EINVAL { return .retryLater }
+        return .fail
     }
 
     /// Asks for enough outgoing streams to include `streamID`: at least 16 more, rounded up to a multiple of 16,

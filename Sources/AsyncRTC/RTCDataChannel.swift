@@ -134,9 +134,14 @@ public final class RTCDataChannel: Sendable {
         try connectedHub().send(bytes, text: false, on: self)
     }
 
-    /// Closes the channel by resetting its stream (RFC 8831 §6.7).
+    /// Closes the channel by resetting its stream (RFC 8831 §6.7). Once its connection is gone there is no stream
+    /// left to reset: the channel just becomes closed (the close event fires once, as after a normal close).
     public func close() {
-        hub?.close(self)
+        guard let hub else {
+            closed()
+            return
+        }
+        hub.close(self)
     }
 
     private func connectedHub() throws(RTCError) -> DataChannelHub {
