@@ -17,11 +17,17 @@ import Testing
         return nil
     }
 
-    @Test func checksThatAllTimeOutAreRepeatedUntilAnswersGetThrough() throws {
+    /// Two agents that signalled their candidates to each other (checks begin), with `drop` deciding losses.
+    static func signalledPair(drop: @escaping (_ fromSide: Int, _ bytes: [UInt8]) -> Bool) -> ICEPair {
         var net = ICEPair()
-        net.drop = { _, _ in true }
+        net.drop = drop
         net.signalCandidates(from: 0)
         net.signalCandidates(from: 1)
+        return net
+    }
+
+    @Test func checksThatAllTimeOutAreRepeatedUntilAnswersGetThrough() throws {
+        var net = Self.signalledPair { _, _ in true }
         // Longer than one check's seven transmissions (0.25 + 0.5 + 5 × 0.5 s): every transaction so far timed
         // out on both sides. Before, each agent failed its only pair, and with the peer's end of candidates,
         // itself.
@@ -42,9 +48,7 @@ import Testing
     }
 
     @Test func anUnansweredNominationIsSentAgain() throws {
-        var net = ICEPair()
-        net.signalCandidates(from: 0)
-        net.signalCandidates(from: 1)
+        var net = Self.signalledPair { _, _ in false }
         // Let A's ordinary check succeed, then lose everything B sends: B sees A's USE-CANDIDATE and selects the
         // pair, but A never hears the answer to its nomination, through seven transmissions and more.
         while net.agents[0].pairs.first?.state != .succeeded {
@@ -63,10 +67,7 @@ import Testing
     }
 
     @Test func nothingAnsweringStillFailsAtTheDeadline() throws {
-        var net = ICEPair()
-        net.drop = { _, _ in true }
-        net.signalCandidates(from: 0)
-        net.signalCandidates(from: 1)
+        var net = Self.signalledPair { _, _ in true }
         net.run(for: .milliseconds(29_900))
         #expect(net.agents.allSatisfy { $0.state == .checking })
         // Checks keep going until then, about twice a second (the backed-off RTO), not a flood.
@@ -87,9 +88,8 @@ import Testing
     @Test func fiftyPercentLossEachWayConnects() throws {
         var slowest: TimeAmount = .zero
         for seed in 1...200 {
-            var net = ICEPair()
             var state = UInt64(seed) &* 0x9E37_79B9_7F4A_7C15
-            net.drop = { _, _ in
+            var net = Self.signalledPair { _, _ in
                 // splitmix64
                 state &+= 0x9E37_79B9_7F4A_7C15
                 var z = state
@@ -97,8 +97,6 @@ import Testing
                 z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
                 return (z ^ (z >> 31)) & 1 == 0
             }
-            net.signalCandidates(from: 0)
-            net.signalCandidates(from: 1)
             let took = Self.runUntilConnected(&net, limit: .seconds(30))
             #expect(took != nil, "seed \(seed): \(net.agents.map(\.state)) after 30 s")
             if let took { slowest = max(slowest, took) }

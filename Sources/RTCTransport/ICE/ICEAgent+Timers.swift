@@ -68,14 +68,17 @@ extension ICEAgent {
 
     /// A check got no answer after ``Configuration/maximumTransmissions``. Under heavy loss that says little (at 50 %
     /// each way one transmission gets through with p = 0.25, and seven all miss 13 % of the time), so while the
-    /// agent is still within ``Configuration/connectionTimeout`` of the start of checks the pair is checked again
-    /// rather than failed, as browsers keep pinging until a connection-level timeout: an ordinary check goes back
-    /// to `waiting` for the paced checks (RFC 8445 §6.1.4.2), and a nomination that timed out is sent again with a
-    /// new transaction by ``nominateIfReady(now:)``. After the deadline the pair fails (RFC 8445 fails it on its first timed-out check).
+    /// agent has no pair selected and is within ``Configuration/connectionTimeout`` of the start of checks, the pair
+    /// is checked again rather than failed, as browsers keep pinging until a connection-level timeout: an ordinary
+    /// check goes back to `waiting` for the paced checks (RFC 8445 §6.1.4.2), and a nomination that timed out is
+    /// sent again with a new transaction by ``nominateIfReady(now:)``. Otherwise the pair fails, as RFC 8445 has it
+    /// on the first timeout.
     private mutating func checkTimedOut(_ transaction: Transaction, now: NIODeadline) {
         let index = transaction.pair
         if transaction.useCandidate && nominating == index { nominating = nil }
-        guard withinCheckingDeadline(now: now) else {
+        // Once a pair is selected (and no restart is looking for a new one) checks of other pairs fail as before:
+        // persisting is for getting connected, not for keeping a pair nobody answers on (a spoofed source).
+        guard withinCheckingDeadline(now: now), selectedPairIndex == nil || restarting else {
             fail(pair: index, now: now)
             return
         }
