@@ -39,7 +39,8 @@ public struct ICEAgent: Sendable {
         /// it answers, as browsers keep pinging a pair that is not yet writable; a check that goes unanswered does
         /// not fail its pair before ``connectionTimeout``.
         public var maximumCheckRTO: TimeAmount = .milliseconds(500)
-        /// Transmissions of one check before its pair fails.
+        /// Transmissions of one check before it times out: its pair is then checked again while nothing is selected
+        /// and ``connectionTimeout`` has not passed, and fails otherwise.
         public var maximumTransmissions = 7
         /// The controlling agent nominates the best valid pair once no better pair is still being checked, or
         /// this long after the first pair succeeded, whichever comes first.
