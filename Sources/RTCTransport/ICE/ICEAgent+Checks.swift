@@ -83,8 +83,12 @@ extension ICEAgent {
         }
         // Triggered check (RFC 8445 §7.3.1.4), unless the pair is already known to work.
         switch pairs[index].state {
-        case .succeeded, .inProgress:
+        case .succeeded:
             break
+        case .inProgress:
+            // RFC 8445 §7.3.1.4: a check in progress is retransmitted at once (its timer is left alone): the peer's
+            // check got through, so ours may too, and under loss this is what brings the pair up quickly.
+            retransmitNow(pair: index)
         case .frozen, .waiting, .failed:
             pairs[index].state = .waiting
             if !triggered.contains(index) { triggered.append(index) }
@@ -209,13 +213,19 @@ extension ICEAgent {
     }
 
     /// The agent fails when every pair failed and the peer said it has no more candidates (RFC 8445 §8.1.2), or
-    /// when nothing succeeded within the connection timeout.
+    /// when no pair was selected within the connection timeout. A check that merely timed out does not fail its
+    /// pair before that deadline (``checkTimedOut(_:now:)``), so under loss only the deadline ends checking.
     mutating func updateFailure(now: NIODeadline) {
         guard selectedPairIndex == nil, state == .checking || state == .new else { return }
         let allFailed = !pairs.isEmpty && pairs.allSatisfy { $0.state == .failed }
         if allFailed && remoteEndOfCandidates {
             setState(.failed)
-        } else if let started, firstSuccess == nil, now - started >= configuration.connectionTimeout {
+        } else if started != nil, !withinCheckingDeadline(now: now) {
+            // Nothing selected by the deadline (not even a pair that succeeded but whose nomination never got
+            // through): give up, and stop checking.
+            transactions.removeAll()
+            triggered.removeAll()
+            for pair in pairs.indices where pairs[pair].state != .succeeded { pairs[pair].state = .failed }
             setState(.failed)
         }
     }
@@ -253,6 +263,13 @@ extension ICEAgent {
         if !isConsent && pairs[index].state != .succeeded { pairs[index].state = .inProgress }
         pairs[index].requestsSent += 1
         actions.append(.send(datagram: bytes, socket: pairs[index].local.socket, to: pairs[index].remote.address))
+    }
+
+    /// Sends the outstanding ordinary check of pair `index` again, without touching its retransmission timer.
+    private mutating func retransmitNow(pair index: Int) {
+        guard let transaction = transactions.values.first(where: { $0.pair == index && !$0.isConsent }) else { return }
+        actions.append(.send(datagram: transaction.request, socket: pairs[index].local.socket,
+                             to: pairs[index].remote.address))
     }
 
     private mutating func send(_ message: STUNMessage, integrityPassword: String, socket: Int, to address: STUNAddress) {

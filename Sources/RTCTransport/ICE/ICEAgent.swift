@@ -32,14 +32,21 @@ public struct ICEAgent: Sendable {
         public var pacing: TimeAmount = .milliseconds(10)
         /// First retransmission timeout of a check; doubles on each retransmission (RFC 8489 §6.2.1).
         public var checkRTO: TimeAmount = .milliseconds(250)
-        /// Cap of the doubling timeout.
+        /// Cap of the doubling timeout of consent checks (RFC 7675).
         public var maximumRTO: TimeAmount = .seconds(2)
-        /// Transmissions of one check before its pair fails.
+        /// Cap of the doubling timeout of connectivity checks and nominations (RFC 8445 §14.3 puts the RTO of a
+        /// check at 500 ms or more). Kept low so that a pair under heavy loss is tried about twice a second until
+        /// it answers, as browsers keep pinging a pair that is not yet writable; a check that goes unanswered does
+        /// not fail its pair before ``connectionTimeout``.
+        public var maximumCheckRTO: TimeAmount = .milliseconds(500)
+        /// Transmissions of one check before it times out: its pair is then checked again while nothing is selected
+        /// and ``connectionTimeout`` has not passed, and fails otherwise.
         public var maximumTransmissions = 7
         /// The controlling agent nominates the best valid pair once no better pair is still being checked, or
         /// this long after the first pair succeeded, whichever comes first.
         public var nominationDelay: TimeAmount = .milliseconds(500)
-        /// With no pair succeeded this long after checks began, the agent fails.
+        /// With no pair selected this long after checks began, the agent fails. Until then a check that timed
+        /// out is repeated rather than failing its pair (ICEAgent+Timers.swift).
         public var connectionTimeout: TimeAmount = .seconds(30)
         /// Consent checks on the selected pair every 4–6 s (RFC 7675 §5.1: 5 s randomised by ±20 %).
         public var consentInterval: TimeAmount = .seconds(5)
