@@ -29,7 +29,7 @@ extension RTCPeerConnection {
               let current = await transport.ice.remoteCredentials else { return }
         guard current != remote.credentials else {
             if isAnswer, let offer = state.withLock({ $0.localDescription }),
-               let offered = try? Self.parse(offer.sdp).credentials.usernameFragment {
+               let offered = try? parsed(offer.sdp).credentials.usernameFragment {
                 transport.ice.cancelRestart(offeredFragment: offered)
             }
             return

@@ -18,6 +18,19 @@ extension RTCPeerConnection {
         var description: SessionDescription
     }
 
+    /// ``parse(_:)``, remembered until the negotiation is applied: one offer/answer exchange reads the same two
+    /// descriptions up to five times (setting them, answering, settling the media sections, starting the
+    /// transport), and parsing is most of what those steps cost.
+    func parsed(_ sdp: String) throws(RTCError) -> RemoteDescriptionInfo {
+        if let known = state.withLock({ $0.parsedDescriptions.first { $0.sdp == sdp }?.info }) { return known }
+        let info = try Self.parse(sdp)
+        state.withLock { state in
+            if state.parsedDescriptions.count >= 4 { state.parsedDescriptions.removeFirst() }
+            state.parsedDescriptions.append((sdp, info))
+        }
+        return info
+    }
+
     /// Reads what ICE, DTLS and SCTP need from a description; refuses one without fingerprints or credentials.
     static func parse(_ sdp: String) throws(RTCError) -> RemoteDescriptionInfo {
         let description: SessionDescription

@@ -34,6 +34,8 @@ public final class RTCPeerConnection: Sendable {
         var candidatesEmitted = false
         /// A data channel was created: offers carry an `m=application` section from now on.
         var dataChannelsWanted = false
+        /// Descriptions parsed during the current negotiation (``parsed(_:)``), dropped once it is applied.
+        var parsedDescriptions: [(sdp: String, info: RemoteDescriptionInfo)] = []
         var closed = false
         var handlers = Handlers()
         var media = MediaState()
@@ -134,7 +136,7 @@ public final class RTCPeerConnection: Sendable {
             }
             let transport = try await ensureTransport(controlling: false)
             let local = await transport.localParameters
-            let parsed = try Self.parse(remote.sdp)
+            let parsed = try parsed(remote.sdp)
             let sections = state.withLock { $0.media.sections }
             return RTCSessionDescription(sdp: makeDescription(local, setup: "active", sections: sections,
                                                               remote: parsed.description),
@@ -182,8 +184,8 @@ public final class RTCPeerConnection: Sendable {
     private func finishNegotiation() throws(RTCError) {
         let (local, remote, isOfferer) = state.withLock { ($0.localDescription, $0.remoteDescription, $0.isOfferer) }
         guard let local, let remote else { return }
-        let ours = try Self.parse(local.sdp).description
-        let theirs = try Self.parse(remote.sdp).description
+        let ours = try parsed(local.sdp).description
+        let theirs = try parsed(remote.sdp).description
         finishNegotiation(local: ours, remote: theirs, weAreOfferer: isOfferer)
     }
 
@@ -207,7 +209,7 @@ public final class RTCPeerConnection: Sendable {
             return
         }
         try await operations.run { [self] in
-            let parsed = try Self.parse(description.sdp)
+            let parsed = try parsed(description.sdp)
             try state.withLock { state throws(RTCError) in
                 switch (description.type, state.signalingState) {
                 case (.offer, .stable), (.offer, .haveRemoteOffer):
@@ -308,11 +310,13 @@ public final class RTCPeerConnection: Sendable {
     private func startIfReady() async throws {
         let (local, remote, started, isOfferer) = state.withLock { ($0.localDescription, $0.remoteDescription, $0.started, $0.isOfferer) }
         guard let local, let remote else { return }
+        // Both descriptions are applied once this returns: nothing reads them again until the next negotiation.
+        defer { state.withLock { if $0.signalingState == .stable { $0.parsedDescriptions.removeAll() } } }
         guard !started else {
             try enableSCTPIfNegotiated(local: local, remote: remote)
             return
         }
-        let parsed = try Self.parse(remote.sdp)
+        let parsed = try parsed(remote.sdp)
         guard let transport = state.withLock({ $0.transport }) else { return }
         // RFC 8842 §5: the offerer is actpass; the answerer picks. We answer active (DTLS client).
         let dtlsRole: DTLSEngine.Role
@@ -338,7 +342,7 @@ public final class RTCPeerConnection: Sendable {
     /// descriptions carry the section (signaling stable); the association then comes up over the running DTLS.
     private func enableSCTPIfNegotiated(local: RTCSessionDescription, remote: RTCSessionDescription) throws {
         guard let transport = state.withLock({ $0.signalingState == .stable ? $0.transport : nil }) else { return }
-        guard let port = try Self.parse(remote.sdp).sctpPort, try Self.parse(local.sdp).sctpPort != nil else { return }
+        guard let port = try parsed(remote.sdp).sctpPort, try parsed(local.sdp).sctpPort != nil else { return }
         transport.enableSCTP(SCTPAssociation.Configuration(localPort: 5000, remotePort: port))
     }
 

@@ -68,34 +68,27 @@ public final class ICEEndpoint: Sendable {
         let addresses = options.transportPolicy == .relay ? [] : try localAddresses(options)
         let agent = ICEAgent(role: role, tieBreaker: SecureRandom.uint64(), localCredentials: credentials,
                              crypto: .openSSL, configuration: options.agent, seed: SecureRandom.uint64())
-        let core = try await eventLoop.submit {
-            NIOLoopBound(Core(eventLoop: eventLoop, agent: agent, onEvent: onEvent), eventLoop: eventLoop)
-        }.get()
-        let endpoint = ICEEndpoint(eventLoop: eventLoop, core: core)
-        let bound = endpoint.core
-        // The host sockets are bound at once (each bind is a round trip to the loop), then added in address order.
-        let sockets = try await withThrowingTaskGroup(of: (Int, UDPSocket).self) { group in
-            for (index, address) in addresses.enumerated() {
-                group.addTask {
-                    let socket = try await UDPSocket.bind(host: address, port: 0, on: eventLoop,
-                                                          impairment: options.impairment) { datagram, from in
-                        bound.value.received(datagram, socket: index, from: from)
-                    }
-                    return (index, socket)
+        // One trip to the loop: make the core, bind every host socket at once, add them in address order.
+        let core = try await eventLoop.flatSubmit { () -> EventLoopFuture<NIOLoopBound<Core>> in
+            let core = NIOLoopBound(Core(eventLoop: eventLoop, agent: agent, onEvent: onEvent), eventLoop: eventLoop)
+            let binds = addresses.enumerated().map { index, address in
+                UDPSocket.makeBound(host: address, port: 0, on: eventLoop, impairment: options.impairment) { datagram, from in
+                    core.value.received(datagram, socket: index, from: from)
                 }
             }
-            var sockets: [(Int, UDPSocket)] = []
-            do {
-                for try await socket in group { sockets.append(socket) }
-            } catch {
-                for (_, socket) in sockets { await socket.close() }
-                throw error
+            return EventLoopFuture.whenAllComplete(binds, on: eventLoop).flatMap { results in
+                var failure: (any Error)?
+                for case .failure(let error) in results { failure = failure ?? error }
+                let sockets = results.compactMap { try? $0.get() }
+                guard let failure else {
+                    for (index, socket) in sockets.enumerated() { core.value.add(socket: socket, index: index) }
+                    return eventLoop.makeSucceededFuture(core)
+                }
+                let closes = sockets.map { $0.closeFuture() }
+                return EventLoopFuture.andAllComplete(closes, on: eventLoop).flatMapThrowing { throw failure }
             }
-            return sockets.sorted { $0.0 < $1.0 }
-        }
-        try await eventLoop.submit {
-            for (index, socket) in sockets { bound.value.add(socket: socket, index: index) }
         }.get()
+        let endpoint = ICEEndpoint(eventLoop: eventLoop, core: core)
         await endpoint.gatherFromServers(options)
         return endpoint
     }
@@ -105,7 +98,14 @@ public final class ICEEndpoint: Sendable {
         get async { (try? await eventLoop.submit { [core] in core.value.agent.localCandidates }.get()) ?? [] }
     }
 
-    /// Our ufrag and password, for the description we send.
+    /// ``localCredentials`` and ``localCandidates`` read in one trip to the loop (what a description needs).
+    public var localCredentialsAndCandidates: (credentials: ICECredentials, candidates: [ICELocalCandidate]) {
+        get async {
+            (try? await onLoop { ($0.pendingCredentials ?? $0.agent.localCredentials, $0.agent.localCandidates) })
+                ?? (.random(), [])
+        }
+    }
+
     /// Our ufrag and password, for the description we send: after ``prepareRestart()``, the new ones.
     public var localCredentials: ICECredentials {
         get async { (try? await onLoop { $0.pendingCredentials ?? $0.agent.localCredentials }) ?? .random() }

@@ -119,8 +119,8 @@ public final class PeerTransport: Sendable {
     /// Our credentials, candidates and fingerprints, as the peer needs them.
     public var localParameters: LocalParameters {
         get async {
-            LocalParameters(credentials: await ice.localCredentials, candidates: await ice.localCandidates,
-                            fingerprints: certificate.fingerprints)
+            let (credentials, candidates) = await ice.localCredentialsAndCandidates
+            return LocalParameters(credentials: credentials, candidates: candidates, fingerprints: certificate.fingerprints)
         }
     }
 

@@ -42,9 +42,24 @@ public final class UDPSocket: Sendable {
         impairment: ImpairmentProfile? = nil,
         onDatagram: @escaping Receiver
     ) async throws -> UDPSocket {
-        let profile = try impairment ?? ImpairmentProfile.fromEnvironment(
-            ProcessEnvironment.value(of: ImpairmentProfile.environmentVariable).map { [ImpairmentProfile.environmentVariable: $0] } ?? [:])
-        let channel = try await DatagramBootstrap(group: eventLoop)
+        try await makeBound(host: host, port: port, on: eventLoop, impairment: impairment, onDatagram: onDatagram).get()
+    }
+
+    /// ``bind(host:port:on:impairment:onDatagram:)`` as a future that completes on `eventLoop`: callers already on
+    /// the loop (gathering) bind several sockets and go on without a hop back to a task per socket.
+    static func makeBound(
+        host: String, port: Int = 0, on eventLoop: any EventLoop,
+        impairment: ImpairmentProfile? = nil,
+        onDatagram: @escaping Receiver
+    ) -> EventLoopFuture<UDPSocket> {
+        let profile: ImpairmentProfile?
+        do {
+            profile = try impairment ?? ImpairmentProfile.fromEnvironment(
+                ProcessEnvironment.value(of: ImpairmentProfile.environmentVariable).map { [ImpairmentProfile.environmentVariable: $0] } ?? [:])
+        } catch {
+            return eventLoop.makeFailedFuture(error)
+        }
+        return DatagramBootstrap(group: eventLoop)
             .channelOption(.socketOption(.so_reuseaddr), value: 1)
             .channelOption(.maxMessagesPerRead, value: UInt(Self.busyReadCycle))
             .channelOption(.datagramVectorReadMessageCount, value: 1)
@@ -58,15 +73,18 @@ public final class UDPSocket: Sendable {
                 }
             }
             .bind(host: host, port: port)
-            .get()
-        let handler = try await channel.pipeline.handler(type: UDPInboundHandler.self).map {
-            NIOLoopBound($0, eventLoop: channel.eventLoop)
-        }.get()
-        guard let local = channel.localAddress else {
-            try? await channel.close()
-            throw ChannelError.unknownLocalAddress
-        }
-        return UDPSocket(channel: channel, handler: handler, localAddress: local)
+            .hop(to: eventLoop)
+            .flatMap { channel in
+                // The channel lives on `eventLoop` (the bootstrap's only loop), so its pipeline is ours to read.
+                do {
+                    let handler = try channel.pipeline.syncOperations.handler(type: UDPInboundHandler.self)
+                    guard let local = channel.localAddress else { throw ChannelError.unknownLocalAddress }
+                    return eventLoop.makeSucceededFuture(
+                        UDPSocket(channel: channel, handler: NIOLoopBound(handler, eventLoop: eventLoop), localAddress: local))
+                } catch {
+                    return channel.close().flatMapThrowing { throw error }
+                }
+            }
     }
 
     /// Sends one datagram. Safe from any thread; a failed send (e.g. unreachable) is dropped like a lost packet.
@@ -114,6 +132,11 @@ public final class UDPSocket: Sendable {
     /// Closes the socket; datagrams still scheduled by the impairment layer may yet be delivered.
     public func close() async {
         try? await channel.close()
+    }
+
+    /// ``close()`` as a future, for code already on the loop; never fails.
+    func closeFuture() -> EventLoopFuture<Void> {
+        channel.close().recover { _ in }
     }
 }
 
