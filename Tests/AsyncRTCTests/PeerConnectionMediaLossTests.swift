@@ -70,6 +70,58 @@ import Testing
         await answerer.close()
     }
 
+    /// R6/R7: how many frames the video runs for, counted in frames because a loaded machine encodes fewer per
+    /// second (CI: 150, five seconds at 30 frames/s; nightly `r6`: 1800, a minute).
+    static let videoFrames = ProcessInfo.processInfo.environment["ASYNCRTC_R6_FRAMES"].flatMap(Int.init) ?? 150
+
+    /// Sends video for ``videoFrames`` frames with `impairment` on the receiving side only (ICE, DTLS and the
+    /// first frames run clean), stops the track, lets what is in flight land, and returns the sender's and the
+    /// receiver's final counts.
+    static func videoThrough(_ impairment: String) async throws
+        -> (sent: RTCRtpSender.Counters, received: RTCInboundRtpStreamStats) {
+        let (offerer, answerer, videoSender, _, video, _) = try await connectedPair(impairment: "seed=1")
+        try await Media.waitUntil { video.count >= 5 }
+        try await answerer.setImpairment(impairment)
+        try await Media.waitUntil(Double(videoFrames) / 3 + 30) {
+            videoSender.state.withLock { $0.counters.framesEncoded } >= videoFrames
+        }
+        try await videoSender.replaceTrack(nil)
+        // Settled once a whole second passes without another frame decoded.
+        var decoded = -1
+        var unchanged = 0
+        var received: RTCInboundRtpStreamStats?
+        while unchanged < 4 {
+            try await Task.sleep(for: .milliseconds(250))
+            received = await answerer.getStats().stats(of: RTCInboundRtpStreamStats.self).first { $0.kind == "video" }
+            let now = received?.framesDecoded ?? 0
+            unchanged = now == decoded ? unchanged + 1 : 0
+            decoded = now
+        }
+        let sent = videoSender.state.withLock { $0.counters }
+        await offerer.close()
+        await answerer.close()
+        return (sent, try #require(received))
+    }
+
+    /// R6: every 5th datagram to the video receiver is dropped (deterministic `nth=5`, retransmissions included).
+    /// The video jitter buffer waits at most `maxWait` (500 ms) for a missing packet before it skips the frame,
+    /// so every frame decoded was repaired within half a second; ≥ 99 % of the frames must be.
+    @Test func videoWithEveryFifthPacketDroppedDecodesNinetyNinePercentOfFrames() async throws {
+        let (sent, received) = try await Self.videoThrough("nth=5,delay=20ms")
+        #expect(sent.nackCount > 0 && sent.retransmittedPacketsSent > 0, "NACKs arrived and were answered")
+        #expect(received.retransmittedPacketsReceived > 0)
+        #expect(Double(received.framesDecoded) >= 0.99 * Double(sent.framesEncoded),
+                "decoded \(received.framesDecoded) of \(sent.framesEncoded) frames")
+    }
+
+    /// R7: the same through 5 % random loss with jitter.
+    @Test func videoUnderFivePercentRandomLossDecodesNinetyNinePercentOfFrames() async throws {
+        let (sent, received) = try await Self.videoThrough("loss=0.05,delay=20ms,jitter=2ms,seed=5")
+        #expect(sent.nackCount > 0 && sent.retransmittedPacketsSent > 0, "NACKs arrived and were answered")
+        #expect(Double(received.framesDecoded) >= 0.99 * Double(sent.framesEncoded),
+                "decoded \(received.framesDecoded) of \(sent.framesEncoded) frames")
+    }
+
     @Test func aBlackoutIsRecoveredWithPLIAndAKeyFrame() async throws {
         let (offerer, answerer, videoSender, _, video, _) = try await Self.connectedPair(impairment: "seed=3")
         try await Media.waitUntil { video.count >= 10 }

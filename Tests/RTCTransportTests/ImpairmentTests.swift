@@ -30,7 +30,8 @@ import Testing
         #expect(try ImpairmentProfile(parsing: "").isTransparent)
     }
 
-    @Test(arguments: ["loss=2", "loss=-0.1", "delay=abc", "nonsense=1", "loss", "seed=-1", "rate=0", "blackhole=maybe"])
+    @Test(arguments: ["loss=2", "loss=-0.1", "delay=abc", "nonsense=1", "loss", "seed=-1", "rate=0", "blackhole=maybe",
+                      "nth=0", "nth=2.5", "nth=-5"])
     func rejectsBadProfiles(_ text: String) {
         #expect(throws: ImpairmentProfile.ParseError.self) { try ImpairmentProfile(parsing: text) }
     }
@@ -60,6 +61,17 @@ import Testing
         for (i, fate) in fates.enumerated() {
             #expect(fate == [Self.t0 + .milliseconds(Int64(i))])
         }
+    }
+
+    @Test func nthDropsExactlyEveryNthDatagram() throws {
+        let profile = try ImpairmentProfile(parsing: "nth=5")
+        #expect(profile.dropEveryNth == 5 && !profile.isTransparent)
+        #expect(try ImpairmentProfile(parsing: profile.description) == profile)
+        var impairment = Impairment(profile: profile)
+        let now = NIODeadline.uptimeNanoseconds(0)
+        let dropped = (1...100).filter { _ in impairment.admit(size: 1000, now: now).isEmpty }
+        #expect(dropped == Array(stride(from: 5, through: 100, by: 5)), "datagrams 5, 10, 15, … and no others")
+        #expect(impairment.counters.dropped == 20)
     }
 
     @Test func randomLossMatchesTheRateAndIsReproducible() throws {

@@ -16,6 +16,8 @@ public struct Impairment: Sendable {
     private var random: SeededRandom
     /// Gilbert–Elliott state for burst loss: true while in the lossy state.
     private var inBurst = false
+    /// Datagrams that reached the loss stage since the last one dropped by ``ImpairmentProfile/dropEveryNth``.
+    private var sinceNthDrop = 0
     /// When the rate-limited link finishes sending what it has queued.
     private var linkBusyUntil: NIODeadline? = nil
 
@@ -23,7 +25,7 @@ public struct Impairment: Sendable {
     public struct Counters: Hashable, Sendable {
         /// Every datagram offered to ``Impairment/admit(size:now:)``.
         public var admitted = 0
-        /// Dropped by random or burst loss.
+        /// Dropped by random or burst loss, or as every nth datagram.
         public var dropped = 0
         /// Delivered twice.
         public var duplicated = 0
@@ -57,7 +59,7 @@ public struct Impairment: Sendable {
             counters.mtuDropped += 1
             return []
         }
-        if isLost() {
+        if isNth() || isLost() {
             counters.dropped += 1
             return []
         }
@@ -78,6 +80,16 @@ public struct Impairment: Sendable {
             deliveries.append(departure + oneWayDelay())
         }
         return deliveries
+    }
+
+    /// True for every ``ImpairmentProfile/dropEveryNth``-th datagram.
+    private mutating func isNth() -> Bool {
+        let n = profile.dropEveryNth
+        guard n > 0 else { return false }
+        sinceNthDrop += 1
+        guard sinceNthDrop >= n else { return false }
+        sinceNthDrop = 0
+        return true
     }
 
     /// Bernoulli loss, or Gilbert–Elliott when a mean burst length above 1 is set: the chain leaves the good state

@@ -9,6 +9,7 @@
 /// | key | meaning | example |
 /// |---|---|---|
 /// | `loss` | probability a datagram is dropped (`0.1` or `10%`) | `loss=0.1` |
+/// | `nth` | drop every nth datagram, deterministically (counted from when the profile is set); beside `loss` | `nth=5` |
 /// | `burst` | mean length of a loss burst in datagrams (Gilbert–Elliott); average loss stays `loss` | `burst=4` |
 /// | `delay` | one-way delay added to every datagram | `delay=50ms` |
 /// | `jitter` | uniform extra delay in [0, jitter] (may reorder) | `jitter=5ms` |
@@ -26,6 +27,8 @@
 public struct ImpairmentProfile: Hashable, Sendable, CustomStringConvertible {
     /// Probability that a datagram is dropped, 0…1 (`loss`).
     public var loss: Double = 0
+    /// Drop every nth datagram (`nth`); 0 drops none this way. Deterministic, unlike ``loss``.
+    public var dropEveryNth: Int = 0
     /// Mean loss-burst length in datagrams; above 1, loss follows a Gilbert–Elliott model (`burst`).
     public var meanBurstLength: Double = 1
     /// One-way delay added to every datagram (`delay`).
@@ -59,7 +62,7 @@ public struct ImpairmentProfile: Hashable, Sendable, CustomStringConvertible {
 
     /// True when the profile changes nothing.
     public var isTransparent: Bool {
-        loss == 0 && delay == .zero && jitter == .zero && reorder == 0 && duplicate == 0 && rateBitsPerSecond == nil
+        loss == 0 && dropEveryNth == 0 && delay == .zero && jitter == .zero && reorder == 0 && duplicate == 0 && rateBitsPerSecond == nil
             && mtu == nil && !blackhole && sourcePortShift == 0
     }
 
@@ -71,6 +74,12 @@ public struct ImpairmentProfile: Hashable, Sendable, CustomStringConvertible {
             let key = parts[0].lowercased(), value = parts[1]
             switch key {
             case "loss": loss = try Self.probability(value, key)
+            case "nth":
+                let n = try Self.number(value, key)
+                guard n >= 1, n == n.rounded(), n <= Double(Int32.max) else {
+                    throw ParseError(item: String(item), reason: "expected a whole number of datagrams, at least 1")
+                }
+                dropEveryNth = Int(n)
             case "burst": meanBurstLength = max(1, try Self.number(value, key))
             case "delay": delay = try Self.duration(value, key)
             case "jitter": jitter = try Self.duration(value, key)
@@ -99,6 +108,7 @@ public struct ImpairmentProfile: Hashable, Sendable, CustomStringConvertible {
     public var description: String {
         var parts: [String] = []
         if loss > 0 { parts.append("loss=\(loss)") }
+        if dropEveryNth > 0 { parts.append("nth=\(dropEveryNth)") }
         if meanBurstLength > 1 { parts.append("burst=\(meanBurstLength)") }
         if delay > .zero { parts.append("delay=\(Self.ms(delay))") }
         if jitter > .zero { parts.append("jitter=\(Self.ms(jitter))") }
