@@ -1,4 +1,5 @@
 @testable import AsyncRTC
+import AsyncRTCTesting
 import Foundation
 import NIOCore
 import NIOPosix
@@ -98,6 +99,68 @@ import Testing
         try await Self.negotiate(offerer, answerer)
         #expect(Self.ufrag(offerer.localDescription!.sdp) == newUfrags.0)
         #expect(Self.ufrag(answerer.localDescription!.sdp) == newUfrags.1)
+        await offerer.close()
+        await answerer.close()
+    }
+
+    /// When each remote frame was delivered, by kind.
+    final class Arrivals: Sendable {
+        let times = Mutex<[MediaKind: [ContinuousClock.Instant]]>([:])
+        func drain(_ track: MediaStreamTrack) {
+            Task {
+                while true {
+                    if let video = track as? VideoStreamTrack {
+                        guard (try? await video.recv()) != nil else { return }
+                    } else if let audio = track as? AudioStreamTrack {
+                        guard (try? await audio.recv()) != nil else { return }
+                    } else {
+                        return
+                    }
+                    times.withLock { $0[track.kind, default: []].append(.now) }
+                }
+            }
+        }
+        func count(_ kind: MediaKind, after start: ContinuousClock.Instant? = nil) -> Int {
+            times.withLock { $0[kind, default: []].filter { time in start.map { time > $0 } ?? true }.count }
+        }
+        func largestGap(_ kind: MediaKind) -> Duration {
+            times.withLock { times in
+                let t = times[kind, default: []]
+                return zip(t, t.dropFirst()).map { $1 - $0 }.max() ?? .zero
+            }
+        }
+    }
+
+    /// R9 for media: `restartIce()` while video and audio stream. Both agents move to the new generation, media
+    /// keeps flowing, and no two consecutive video frames arrive more than 2 s apart across the restart.
+    @Test func restartIceWhileMediaStreamsKeepsTheGapUnderTwoSeconds() async throws {
+        let offerer = RTCPeerConnection(configuration: Self.configuration)
+        let answerer = RTCPeerConnection(configuration: Self.configuration)
+        let arrivals = Arrivals()
+        answerer.onTrack = { track, _, _ in arrivals.drain(track) }
+        _ = try offerer.addTrack(PatternTrack(width: 320, height: 240))
+        _ = try offerer.addTrack(SineTrack())
+        try await Self.negotiate(offerer, answerer)
+        try await Self.waitUntil(30) { arrivals.count(.video) >= 30 && arrivals.count(.audio) >= 50 }
+        try #require(arrivals.count(.video) >= 30, "video flows before the restart")
+        let oldUfrag = Self.ufrag(offerer.localDescription!.sdp)
+
+        offerer.restartIce()
+        try await Self.negotiate(offerer, answerer)
+        let restarted = ContinuousClock.now
+        #expect(Self.ufrag(offerer.localDescription!.sdp) != oldUfrag, "the offer carries a new ice-ufrag")
+        for pc in [offerer, answerer] {
+            let ice = try #require(pc.state.withLock { $0.transport }?.ice)
+            #expect(await ice.generation == 1)
+        }
+        try await Self.waitUntil(30) {
+            arrivals.count(.video, after: restarted) >= 30 && arrivals.count(.audio, after: restarted) >= 50
+        }
+        #expect(arrivals.count(.video, after: restarted) >= 30, "video goes on after the restart")
+        #expect(arrivals.count(.audio, after: restarted) >= 50, "audio goes on after the restart")
+        let gap = arrivals.largestGap(.video)
+        #expect(gap <= .seconds(2), "largest gap between video frames: \(gap)")
+        #expect(offerer.iceConnectionState == .connected && answerer.iceConnectionState == .connected)
         await offerer.close()
         await answerer.close()
     }
