@@ -50,7 +50,7 @@ var targets: [Target] = [
     .target(name: "RTCMedia", dependencies: ["RTCWire", "RTCTransport", "CRTCOpus", "CRTCVPX"]),
     .target(name: "AsyncRTC", dependencies: ["RTCWire", "RTCCrypto", "RTCTransport", "RTCMedia", logging]),
     .target(name: "AsyncRTCContrib", dependencies: ["AsyncRTC", nioCore, nioPosix]),
-    .target(name: "AsyncRTCTesting", dependencies: ["AsyncRTC"]),
+    .target(name: "AsyncRTCTesting", dependencies: ["AsyncRTC", "RTCTransport", nioCore, nioPosix]),
 
     .target(name: "ExampleSupport", dependencies: ["AsyncRTCContrib", argumentParser], path: "Examples/ExampleSupport"),
     .executableTarget(name: "datachannel-cli", dependencies: ["ExampleSupport", "AsyncRTCContrib", argumentParser],
@@ -77,8 +77,8 @@ var targets: [Target] = [
 
     .testTarget(name: "RTCWireTests", dependencies: ["RTCWire", "RTCCrypto", "FuzzSupport"],
                 resources: [.copy("Fixtures")]),
-    .testTarget(name: "RTCCryptoTests", dependencies: ["RTCCrypto"]),
-    .testTarget(name: "RTCTransportTests", dependencies: ["RTCTransport", "RTCCrypto"]),
+    .testTarget(name: "RTCCryptoTests", dependencies: ["RTCCrypto", "AsyncRTCTesting"]),
+    .testTarget(name: "RTCTransportTests", dependencies: ["RTCTransport", "RTCCrypto", "AsyncRTCTesting"]),
     .testTarget(name: "RTCMediaTests", dependencies: ["RTCMedia"]),
     .testTarget(name: "AsyncRTCTests", dependencies: ["AsyncRTC", "AsyncRTCContrib", "AsyncRTCTesting", "RTCCrypto",
                                                      "FuzzSupport", "FuzzStackSupport"]),

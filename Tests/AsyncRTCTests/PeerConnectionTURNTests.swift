@@ -1,9 +1,5 @@
 import AsyncRTC
 import AsyncRTCTesting
-import Foundation
-#if canImport(Glibc)
-import Glibc
-#endif
 import Synchronization
 import Testing
 
@@ -79,8 +75,13 @@ import Testing
     }
 }
 
+extension CoturnServer {
+    /// Whether the coturn suites run (a missing coturn fails them under `ASYNCRTC_REQUIRE_INTEROP=1`).
+    static func isAvailable(tls: Bool = false) -> Bool { available(tls: tls) { Issue.record(Comment(rawValue: $0)) } }
+}
+
 /// Peer connections with STUN and TURN servers: a real coturn on loopback.
-@Suite(.enabled(if: TURNServerProcess.isAvailable), .serialized)
+@Suite(.enabled(if: CoturnServer.isAvailable()), .serialized)
 struct PeerConnectionTURNTests {
     typealias Inbox = MessageInbox
 
@@ -102,12 +103,12 @@ struct PeerConnectionTURNTests {
     }
 
     @Test func reflexiveAndRelayedCandidatesAreSignalledWithRelatedAddresses() async throws {
-        let turn = try await TURNServerProcess.start()
+        let turn = try await CoturnServer.start()
         defer { turn.stop() }
         let pc = RTCPeerConnection(configuration: RTCConfiguration(
-            iceServers: [RTCIceServer(urls: ["stun:127.0.0.1:\(turn.port)"]),
-                         RTCIceServer(urls: [turn.url("udp")], username: TURNServerProcess.username,
-                                      credential: TURNServerProcess.password)],
+            iceServers: [RTCIceServer(urls: [turn.stunURL]),
+                         RTCIceServer(urls: [turn.url("udp")], username: CoturnServer.username,
+                                      credential: CoturnServer.password)],
             loopbackOnly: true))
         let offer = try await pc.createOffer()
         let lines = Self.candidateLines(offer.sdp)
@@ -134,12 +135,12 @@ struct PeerConnectionTURNTests {
 
     @Test(arguments: ["udp", "tcp"])
     func relayOnlyPeerConnectionsEchoThroughCoturn(transport: String) async throws {
-        let turn = try await TURNServerProcess.start()
+        let turn = try await CoturnServer.start()
         defer { turn.stop() }
         let configuration = RTCConfiguration(
-            iceServers: [RTCIceServer(urls: [turn.url(transport)], username: TURNServerProcess.username,
-                                      credential: TURNServerProcess.password),
-                         RTCIceServer(urls: ["stun:127.0.0.1:\(turn.port)"])],
+            iceServers: [RTCIceServer(urls: [turn.url(transport)], username: CoturnServer.username,
+                                      credential: CoturnServer.password),
+                         RTCIceServer(urls: [turn.stunURL])],
             iceTransportPolicy: .relay, loopbackOnly: true)
         let offerer = RTCPeerConnection(configuration: configuration)
         let answerer = RTCPeerConnection(configuration: configuration)
@@ -191,93 +192,4 @@ struct PeerConnectionTURNTests {
         await offerer.close()
         await answerer.close()
     }
-}
-
-/// coturn's `turnserver` on 127.0.0.1 with the test user of `scripts/coturn` (`test` / `secret`), loopback peers
-/// allowed. Ready once its TCP listener accepts a connection. Killed when the test ends.
-final class TURNServerProcess: Sendable {
-    static let username = "test"
-    static let password = "secret"
-
-    static var executable: URL? {
-        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
-        for directory in path.split(separator: ":").map(String.init) + ["/usr/bin", "/usr/sbin", "/usr/local/bin"] {
-            let candidate = URL(fileURLWithPath: directory).appendingPathComponent("turnserver")
-            if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
-        }
-        return nil
-    }
-
-    /// True when coturn is installed; under `ASYNCRTC_REQUIRE_INTEROP=1` a missing coturn fails instead of skipping.
-    static var isAvailable: Bool {
-        if executable == nil && ProcessInfo.processInfo.environment["ASYNCRTC_REQUIRE_INTEROP"] == "1" {
-            Issue.record("coturn's turnserver is not installed (Debian package coturn)")
-            return true
-        }
-        return executable != nil
-    }
-
-    let process: Process
-    let port: Int
-
-    /// `turn:127.0.0.1:PORT?transport=...`
-    func url(_ transport: String) -> String { "turn:127.0.0.1:\(port)?transport=\(transport)" }
-
-    static func start() async throws -> TURNServerProcess {
-        for _ in 0..<5 {
-            if let server = try await TURNServerProcess(port: Int.random(in: 20_000...40_000)) { return server }
-        }
-        throw RTCError(.operation, "turnserver did not start")
-    }
-
-    private init?(port: Int) async throws {
-        guard let executable = Self.executable else { throw RTCError(.notSupported, "turnserver is not installed") }
-        self.port = port
-        let relay = Int.random(in: 41_000...60_000)
-        process = Process()
-        process.executableURL = executable
-        process.arguments = [
-            "-n", "--listening-ip=127.0.0.1", "--relay-ip=127.0.0.1", "--listening-port=\(port)",
-            "--min-port=\(relay)", "--max-port=\(relay + 200)", "--lt-cred-mech",
-            "--user=\(Self.username):\(Self.password)", "--realm=asyncrtc.test", "--no-tls", "--no-dtls",
-            "--no-tcp-relay", "--allow-loopback-peers", "--no-cli", "--log-file=stdout", "--simple-log",
-            "--no-software-attribute", "--pidfile=\(NSTemporaryDirectory())asyncrtc-turnserver-\(port).pid",
-        ]
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        let deadline = ContinuousClock.now + .seconds(10)
-        while ContinuousClock.now < deadline && process.isRunning {
-            if Self.accepts(port: port) { return }
-            try await Task.sleep(for: .milliseconds(50))
-        }
-        stop()
-        return nil
-    }
-
-    /// Whether a TCP connection to 127.0.0.1:port succeeds.
-    private static func accepts(port: Int) -> Bool {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { return false }
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = in_port_t(UInt16(port).bigEndian)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        return withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0
-            }
-        }
-    }
-
-    /// SIGKILL: turnserver started from the test process ignores SIGTERM.
-    func stop() {
-        if process.isRunning {
-            kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
-        }
-    }
-
-    deinit { stop() }
 }

@@ -1,3 +1,4 @@
+import AsyncRTCTesting
 import Foundation
 #if canImport(Glibc)
 import Glibc
@@ -5,39 +6,20 @@ import Glibc
 import RTCCrypto
 import Testing
 
-/// A self-signed certificate for `localhost` and `127.0.0.1` made by `openssl req`, and `openssl s_server -rev`
-/// (answers every line reversed) on a random loopback port, both in a temporary directory.
+/// A self-signed certificate for `localhost` and `127.0.0.1` (``SelfSignedCertificate``, made by `openssl req`),
+/// and `openssl s_server -rev` (answers every line reversed) on a random loopback port, logging beside it.
 final class OpenSSLTestServer: Sendable {
     static var isAvailable: Bool { FileManager.default.isExecutableFile(atPath: "/usr/bin/openssl") }
 
-    let directory: URL
+    let certificate: SelfSignedCertificate
     let process: Process
     let port: Int
-    var certificatePath: String { directory.appendingPathComponent("cert.pem").path }
-
-    /// Makes `cert.pem` and `key.pem` in a fresh temporary directory (ECDSA P-256, CA:TRUE, valid for 2 days).
-    static func makeCertificate(commonName: String = "localhost",
-                                subjectAltName: String = "DNS:localhost,IP:127.0.0.1") throws -> URL {
-        let directory = FileManager.default.temporaryDirectory
-            .appendingPathComponent("asyncrtc-tls-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        let req = Process()
-        req.executableURL = URL(fileURLWithPath: "/usr/bin/openssl")
-        req.arguments = ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
-                         "-keyout", directory.appendingPathComponent("key.pem").path,
-                         "-out", directory.appendingPathComponent("cert.pem").path, "-days", "2",
-                         "-subj", "/CN=\(commonName)", "-addext", "subjectAltName=\(subjectAltName)"]
-        req.standardOutput = FileHandle.nullDevice
-        req.standardError = FileHandle.nullDevice
-        try req.run()
-        req.waitUntilExit()
-        guard req.terminationStatus == 0 else { throw CryptoError(.openSSL, "openssl req failed") }
-        return directory
-    }
+    var certificatePath: String { certificate.certificateFile }
 
     /// Starts `openssl s_server` and waits (at most 10 s) until it prints ACCEPT.
     init(arguments: [String] = []) throws {
-        directory = try Self.makeCertificate()
+        certificate = try SelfSignedCertificate()
+        let directory = certificate.directory
         var lastPort = 0
         var started: Process?
         for _ in 0..<5 {
@@ -47,8 +29,7 @@ final class OpenSSLTestServer: Sendable {
             let process = Process()
             process.executableURL = URL(fileURLWithPath: "/usr/bin/openssl")
             process.arguments = ["s_server", "-accept", "127.0.0.1:\(port)",
-                                 "-cert", directory.appendingPathComponent("cert.pem").path,
-                                 "-key", directory.appendingPathComponent("key.pem").path, "-rev"] + arguments
+                                 "-cert", certificate.certificateFile, "-key", certificate.keyFile, "-rev"] + arguments
             process.standardOutput = try FileHandle(forWritingTo: log)
             process.standardError = process.standardOutput
             process.standardInput = Pipe()
@@ -76,7 +57,6 @@ final class OpenSSLTestServer: Sendable {
             kill(process.processIdentifier, SIGKILL)
             process.waitUntilExit()
         }
-        try? FileManager.default.removeItem(at: directory)
     }
 }
 
@@ -201,11 +181,11 @@ struct TLSClientEngineTests {
 
     @Test func anotherCAIsNotTrusted() throws {
         let server = try OpenSSLTestServer()
-        let other = try OpenSSLTestServer.makeCertificate()
-        defer { try? FileManager.default.removeItem(at: other) }
+        let other = try SelfSignedCertificate()
+        defer { withExtendedLifetime(other) {} }  // its files go with it
         let connection = try TestTCPConnection(port: server.port)
         let engine = try TLSClientEngine(serverName: "localhost",
-                                         verification: .caFile(other.appendingPathComponent("cert.pem").path))
+                                         verification: .caFile(other.certificateFile))
         #expect(throws: CryptoError(.certificateRejected, "")) { try connection.handshake(engine) }
     }
 

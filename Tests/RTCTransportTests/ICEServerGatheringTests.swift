@@ -1,3 +1,4 @@
+import AsyncRTCTesting
 import Foundation
 import NIOCore
 import NIOPosix
@@ -50,7 +51,7 @@ import Testing
 }
 
 /// Gathering from a real coturn on loopback, and ICE with relayed candidates through it.
-@Suite(.enabled(if: Coturn.isAvailable), .serialized)
+@Suite(.enabled(if: CoturnServer.isAvailable()), .serialized)
 struct ICEServerGatheringTests {
     var loop: any EventLoop { MultiThreadedEventLoopGroup.singleton.next() }
 
@@ -75,12 +76,14 @@ struct ICEServerGatheringTests {
         return port
     }
 
-    static func turn(_ coturn: Coturn, _ transport: ICEServer.Transport, password: String = Coturn.password) -> ICEServer {
-        .turn(host: "127.0.0.1", port: coturn.port, transport: transport, username: Coturn.username, password: password)
+    static func turn(_ coturn: CoturnServer, _ transport: ICEServer.Transport,
+                     password: String = CoturnServer.password) -> ICEServer {
+        .turn(host: CoturnServer.host, port: coturn.port, transport: transport, username: CoturnServer.username,
+              password: password)
     }
 
     @Test func serverReflexiveFromCoturnWhileADeadServerTimesOut() async throws {
-        let coturn = try await Coturn.start()
+        let coturn = try await CoturnServer.start()
         defer { coturn.stop() }
         let dead = try await Self.deadUDPPort()
         let servers: [ICEServer] = [.stun(host: "127.0.0.1", port: coturn.port), .stun(host: "127.0.0.1", port: dead),
@@ -110,7 +113,7 @@ struct ICEServerGatheringTests {
 
     @Test(arguments: [ICEServer.Transport.udp, .tcp])
     func relayedCandidateFromCoturn(transport: ICEServer.Transport) async throws {
-        let coturn = try await Coturn.start()
+        let coturn = try await CoturnServer.start()
         defer { coturn.stop() }
         let endpoint = try await ICEEndpoint.gather(on: loop, role: .controlling,
                                                     options: Self.options([Self.turn(coturn, transport)])) { _ in }
@@ -131,7 +134,7 @@ struct ICEServerGatheringTests {
     }
 
     @Test func relayPolicyGathersOnlyRelayedCandidatesAndSkipsSTUN() async throws {
-        let coturn = try await Coturn.start()
+        let coturn = try await CoturnServer.start()
         defer { coturn.stop() }
         let servers: [ICEServer] = [.stun(host: "127.0.0.1", port: coturn.port), Self.turn(coturn, .udp),
                                     Self.turn(coturn, .tcp)]
@@ -148,7 +151,7 @@ struct ICEServerGatheringTests {
     }
 
     @Test func deadOrRefusingTURNServersDoNotHangGathering() async throws {
-        let coturn = try await Coturn.start()
+        let coturn = try await CoturnServer.start()
         defer { coturn.stop() }
         let dead = try await Self.deadUDPPort()
         let servers: [ICEServer] = [
@@ -184,7 +187,7 @@ struct ICEServerGatheringTests {
 
     /// Two peer transports, the first relay-only through coturn (over `transport`), the second relay-only too or
     /// with host candidates alone; SCTP over DTLS over the relay carries data both ways.
-    static func connectThroughCoturn(_ coturn: Coturn, transport: ICEServer.Transport, bothRelayed: Bool,
+    static func connectThroughCoturn(_ coturn: CoturnServer, transport: ICEServer.Transport, bothRelayed: Bool,
                                      group: any EventLoopGroup) async throws -> ([PeerTransport], [SCTPAssociation]) {
         let watches = [Watch(), Watch()]
         var peers: [PeerTransport] = []
@@ -216,7 +219,7 @@ struct ICEServerGatheringTests {
 
     @Test(arguments: [(ICEServer.Transport.udp, true), (.tcp, true), (.udp, false), (.tcp, false)])
     func peerTransportsConnectThroughCoturn(transport: ICEServer.Transport, bothRelayed: Bool) async throws {
-        let coturn = try await Coturn.start()
+        let coturn = try await CoturnServer.start()
         defer { coturn.stop() }
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 2)
         let (peers, associations) = try await Self.connectThroughCoturn(coturn, transport: transport,
@@ -249,7 +252,7 @@ struct ICEServerGatheringTests {
 
     @Test func shortAllocationsAreRefreshedWhileConnected() async throws {
         // coturn caps lifetimes at 4 s here: the allocations must be refreshed (at 2 s) for data to flow at 5.5 s.
-        let coturn = try await Coturn.start(["--max-allocate-lifetime=4"])
+        let coturn = try await CoturnServer.start(extraArguments: ["--max-allocate-lifetime=4"])
         defer { coturn.stop() }
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 2)
         let (peers, associations) = try await Self.connectThroughCoturn(coturn, transport: .udp, bothRelayed: true,
@@ -265,7 +268,7 @@ struct ICEServerGatheringTests {
     @Test func closeReleasesTheAllocation() async throws {
         // One allocation per user: a second endpoint gets none while the first holds its allocation, and gets one
         // after the first has closed (Refresh with LIFETIME 0).
-        let coturn = try await Coturn.start(["--user-quota=1"])
+        let coturn = try await CoturnServer.start(extraArguments: ["--user-quota=1"])
         defer { coturn.stop() }
         let options = Self.options([Self.turn(coturn, .udp)], policy: .relay, timeout: .seconds(1))
         let first = try await ICEEndpoint.gather(on: loop, role: .controlling, options: options) { _ in }

@@ -1,7 +1,4 @@
-import Foundation
-#if canImport(Glibc)
-import Glibc
-#endif
+import AsyncRTCTesting
 import NIOCore
 import NIOPosix
 import RTCTransport
@@ -9,104 +6,12 @@ import RTCWire
 import Synchronization
 import Testing
 
-/// coturn's `turnserver` on 127.0.0.1 with one long-term credential user (`test` / `secret`, realm
-/// `asyncrtc.test`) and loopback peers allowed. Mirrors `scripts/coturn`.
-final class Coturn: Sendable {
-    static let username = "test"
-    static let password = "secret"
+extension CoturnServer {
+    /// Whether the coturn suites run (a missing coturn fails them under `ASYNCRTC_REQUIRE_INTEROP=1`).
+    static func isAvailable(tls: Bool = false) -> Bool { available(tls: tls) { Issue.record(Comment(rawValue: $0)) } }
 
-    /// `turnserver` on PATH, if installed.
-    static var executable: URL? {
-        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
-        for directory in path.split(separator: ":").map(String.init) + ["/usr/bin", "/usr/sbin", "/usr/local/bin"] {
-            let candidate = URL(fileURLWithPath: directory).appendingPathComponent("turnserver")
-            if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
-        }
-        return nil
-    }
-
-    /// True when coturn is installed. Under the test command (`ASYNCRTC_REQUIRE_INTEROP=1`) a missing coturn is a
-    /// failure, not a skip.
-    static var isAvailable: Bool {
-        let present = executable != nil
-        if !present && ProcessInfo.processInfo.environment["ASYNCRTC_REQUIRE_INTEROP"] == "1" {
-            Issue.record("coturn's turnserver is not installed (Debian package coturn)")
-            return true  // run the tests so that they fail loudly
-        }
-        return present
-    }
-
-    let process: Process
-    let port: Int
-    let logURL: URL
-
-    var server: SocketAddress { try! SocketAddress(ipAddress: "127.0.0.1", port: port) }
-
-    /// Starts turnserver on a random port and waits until it answers a Binding request.
-    static func start(_ extraArguments: [String] = []) async throws -> Coturn {
-        var lastError: (any Error)?
-        for _ in 0..<5 {
-            let port = Int.random(in: 20_000...40_000)
-            let relay = Int.random(in: 41_000...60_000)
-            do {
-                return try await Coturn(port: port, relayPorts: relay...(relay + 200), extraArguments: extraArguments)
-            } catch {
-                lastError = error
-            }
-        }
-        throw lastError ?? TURNError(.timedOut, "turnserver did not start")
-    }
-
-    private init(port: Int, relayPorts: ClosedRange<Int>, extraArguments: [String]) async throws {
-        guard let executable = Self.executable else { throw TURNError(.notAllocated, "turnserver is not installed") }
-        self.port = port
-        logURL = FileManager.default.temporaryDirectory.appendingPathComponent("asyncrtc-turnserver-\(port).log")
-        _ = FileManager.default.createFile(atPath: logURL.path, contents: nil)
-        let log = try FileHandle(forWritingTo: logURL)
-        process = Process()
-        process.executableURL = executable
-        process.arguments = [
-            "-n", "--listening-ip=127.0.0.1", "--relay-ip=127.0.0.1", "--listening-port=\(port)",
-            "--min-port=\(relayPorts.lowerBound)", "--max-port=\(relayPorts.upperBound)",
-            "--lt-cred-mech", "--user=\(Self.username):\(Self.password)", "--realm=asyncrtc.test",
-            "--no-tls", "--no-dtls", "--no-tcp-relay", "--allow-loopback-peers", "--no-cli",
-            "--log-file=stdout", "--simple-log", "--no-software-attribute",
-            "--pidfile=\(FileManager.default.temporaryDirectory.path)/asyncrtc-turnserver-\(port).pid",
-        ] + extraArguments
-        process.standardOutput = log
-        process.standardError = log
-        try process.run()
-        // Ready when it answers STUN.
-        let group = MultiThreadedEventLoopGroup.singleton
-        let deadline = ContinuousClock.now + .seconds(10)
-        let server = try SocketAddress(ipAddress: "127.0.0.1", port: port)
-        while ContinuousClock.now < deadline {
-            guard process.isRunning else { break }
-            let quick = STUNRetransmission(initialRTO: .milliseconds(100), maxTransmissions: 2, finalWaitMultiplier: 2)
-            if (try? await STUNBindingClient.discover(server: server, localHost: "127.0.0.1", on: group.next(),
-                                                       retransmission: quick)) != nil {
-                return
-            }
-        }
-        stop()
-        throw TURNError(.timedOut, "turnserver on port \(port) did not answer: \(log_())")
-    }
-
-    private func log_() -> String {
-        String((try? String(contentsOf: logURL, encoding: .utf8))?.suffix(2000) ?? "")
-    }
-
-    var log: String { log_() }
-
-    /// Kills the server. SIGKILL: turnserver started from the test process ignores SIGTERM and SIGINT.
-    func stop() {
-        if process.isRunning {
-            kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
-        }
-    }
-
-    deinit { stop() }
+    /// The UDP and TCP listener.
+    var server: SocketAddress { try! SocketAddress(ipAddress: Self.host, port: port) }
 }
 
 /// What a test peer or a TURN client received, collected across threads.
@@ -128,11 +33,11 @@ final class Received: Sendable {
     }
 }
 
-@Suite(.enabled(if: Coturn.isAvailable), .serialized)
+@Suite(.enabled(if: CoturnServer.isAvailable()), .serialized)
 struct TURNInteropTests {
     var loop: any EventLoop { MultiThreadedEventLoopGroup.singleton.next() }
 
-    func client(_ coturn: Coturn, password: String = Coturn.password, lifetime: UInt32? = nil,
+    func client(_ coturn: CoturnServer, password: String = CoturnServer.password, lifetime: UInt32? = nil,
                 transport: TURNClient.Transport = .udp, fingerprint: Bool = false,
                 received: Received = Received()) async throws -> TURNClient {
         var options = TURNClient.Options()
@@ -141,14 +46,14 @@ struct TURNInteropTests {
         options.impairment = ImpairmentProfile()  // none, whatever ASYNCRTC_IMPAIR says
         options.localHost = "127.0.0.1"
         options.requestedLifetime = lifetime
-        return try await TURNClient.connect(server: coturn.server, username: Coturn.username, password: password,
+        return try await TURNClient.connect(server: coturn.server, username: CoturnServer.username, password: password,
                                             on: loop, options: options) { peer, payload in
             received.add("\(peer)", payload)
         }
     }
 
     @Test func bindingReturnsTheSocketsAddress() async throws {
-        let coturn = try await Coturn.start()
+        let coturn = try await CoturnServer.start()
         defer { coturn.stop() }
         let discovery = try await STUNBindingClient.discover(server: coturn.server, localHost: "127.0.0.1", on: loop)
         #expect(discovery.mappedAddress.ip == STUNAddress.IP("127.0.0.1"))
@@ -157,7 +62,7 @@ struct TURNInteropTests {
 
     @Test(arguments: [TURNClient.Transport.udp, .tcp])
     func relayBothWaysBySendIndicationAndChannelData(transport: TURNClient.Transport) async throws {
-        let coturn = try await Coturn.start()
+        let coturn = try await CoturnServer.start()
         defer { coturn.stop() }
         let toClient = Received()
         let client = try await client(coturn, transport: transport, received: toClient)
@@ -208,7 +113,7 @@ struct TURNInteropTests {
     }
 
     @Test func sendWithoutPermissionWaitsForIt() async throws {
-        let coturn = try await Coturn.start()
+        let coturn = try await CoturnServer.start()
         defer { coturn.stop() }
         let client = try await client(coturn)
         let allocated = try await client.allocate()
@@ -225,7 +130,7 @@ struct TURNInteropTests {
     }
 
     @Test func wrongPasswordFailsWith401() async throws {
-        let coturn = try await Coturn.start()
+        let coturn = try await CoturnServer.start()
         defer { coturn.stop() }
         let client = try await client(coturn, password: "not the password")
         do {
@@ -240,7 +145,7 @@ struct TURNInteropTests {
 
     @Test(arguments: [false, true])
     func refreshIsAnswered(fingerprint: Bool) async throws {
-        let coturn = try await Coturn.start()
+        let coturn = try await CoturnServer.start()
         defer { coturn.stop() }
         let client = try await client(coturn, lifetime: 300, fingerprint: fingerprint)
         let allocated = try await client.allocate()
@@ -254,7 +159,7 @@ struct TURNInteropTests {
     @Test func refreshTimerKeepsAShortAllocationAlive() async throws {
         // coturn grants at least 600 s unless --max-allocate-lifetime caps it: 4 s here, so the client refreshes
         // at 2 s on its own, and the relay still works after the first lifetime has passed.
-        let coturn = try await Coturn.start(["--max-allocate-lifetime=4"])
+        let coturn = try await CoturnServer.start(extraArguments: ["--max-allocate-lifetime=4"])
         defer { coturn.stop() }
         let client = try await client(coturn, lifetime: 4)
         let allocated = try await client.allocate()
@@ -280,7 +185,7 @@ struct TURNInteropTests {
 
     @Test func staleNonceIsRenewed() async throws {
         // Nonces that expire after 1 s: the CreatePermission after the pause meets 438 and is retried.
-        let coturn = try await Coturn.start(["--stale-nonce=1"])
+        let coturn = try await CoturnServer.start(extraArguments: ["--stale-nonce=1"])
         defer { coturn.stop() }
         let client = try await client(coturn)
         _ = try await client.allocate()
@@ -296,7 +201,7 @@ struct TURNInteropTests {
     @Test func closeReleasesTheAllocation() async throws {
         // With a quota of one allocation per user, a second client gets 486 while the first holds its allocation,
         // and succeeds once the first has closed (Refresh with LIFETIME 0).
-        let coturn = try await Coturn.start(["--user-quota=1"])
+        let coturn = try await CoturnServer.start(extraArguments: ["--user-quota=1"])
         defer { coturn.stop() }
         let first = try await client(coturn)
         _ = try await first.allocate()

@@ -1,7 +1,4 @@
-import Foundation
-#if canImport(Glibc)
-import Glibc
-#endif
+import AsyncRTCTesting
 import NIOCore
 import NIOPosix
 import RTCCrypto
@@ -10,113 +7,21 @@ import RTCWire
 import Synchronization
 import Testing
 
-/// coturn with TLS on loopback (RFC 8656 §3.1): `turnserver --cert --pkey --tls-listening-port` with a self-signed
-/// certificate for `localhost` / `127.0.0.1` that the test makes with `openssl req`. Plain UDP/TCP stay on `port`
-/// (used to see that the server is up), TLS listens on `tlsPort`.
-final class TLSCoturn: Sendable {
-    static var isAvailable: Bool {
-        Coturn.isAvailable && FileManager.default.isExecutableFile(atPath: "/usr/bin/openssl")
-    }
+/// coturn with TLS on loopback (RFC 8656 §3.1) and a self-signed certificate for `localhost` / `127.0.0.1`.
+extension CoturnServer {
+    /// The TLS listener.
+    var tlsServer: SocketAddress { try! SocketAddress(ipAddress: Self.host, port: tlsPort!) }
+    /// Trusts the server's certificate as a CA.
+    var verification: TLSClientEngine.Verification { .caFile(caFile!) }
 
-    let directory: URL
-    let process: Process
-    let port: Int
-    let tlsPort: Int
-    var caFile: String { directory.appendingPathComponent("cert.pem").path }
-    var verification: TLSClientEngine.Verification { .caFile(caFile) }
-    var tlsServer: SocketAddress { try! SocketAddress(ipAddress: "127.0.0.1", port: tlsPort) }
-
-    /// Makes `cert.pem`/`key.pem` (ECDSA P-256, valid 2 days) in a new temporary directory.
-    static func makeCertificate(subjectAltName: String = "DNS:localhost,IP:127.0.0.1") throws -> URL {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("asyncrtc-turns-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        let req = Process()
-        req.executableURL = URL(fileURLWithPath: "/usr/bin/openssl")
-        req.arguments = ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
-                         "-keyout", directory.appendingPathComponent("key.pem").path,
-                         "-out", directory.appendingPathComponent("cert.pem").path, "-days", "2",
-                         "-subj", "/CN=localhost", "-addext", "subjectAltName=\(subjectAltName)"]
-        req.standardOutput = FileHandle.nullDevice
-        req.standardError = FileHandle.nullDevice
-        try req.run()
-        req.waitUntilExit()
-        guard req.terminationStatus == 0 else { throw TURNError(.closed, "openssl req failed") }
-        return directory
-    }
-
-    static func start() async throws -> TLSCoturn {
-        let directory = try makeCertificate()
-        var lastError: (any Error)?
-        for _ in 0..<5 {
-            let port = Int.random(in: 20_000...39_000)
-            do {
-                return try await TLSCoturn(directory: directory, port: port, tlsPort: port + 1000,
-                                           relay: Int.random(in: 41_000...60_000))
-            } catch {
-                lastError = error
-            }
-        }
-        throw lastError ?? TURNError(.timedOut, "turnserver did not start")
-    }
-
-    private init(directory: URL, port: Int, tlsPort: Int, relay: Int) async throws {
-        guard let executable = Coturn.executable else { throw TURNError(.closed, "turnserver is not installed") }
-        self.directory = directory
-        self.port = port
-        self.tlsPort = tlsPort
-        let logURL = directory.appendingPathComponent("turnserver-\(port).log")
-        _ = FileManager.default.createFile(atPath: logURL.path, contents: nil)
-        process = Process()
-        process.executableURL = executable
-        process.arguments = [
-            "-n", "--listening-ip=127.0.0.1", "--relay-ip=127.0.0.1", "--listening-port=\(port)",
-            "--tls-listening-port=\(tlsPort)", "--cert=\(directory.appendingPathComponent("cert.pem").path)",
-            "--pkey=\(directory.appendingPathComponent("key.pem").path)",
-            "--min-port=\(relay)", "--max-port=\(relay + 200)",
-            "--lt-cred-mech", "--user=\(Coturn.username):\(Coturn.password)", "--realm=asyncrtc.test",
-            "--no-dtls", "--no-tcp-relay", "--allow-loopback-peers", "--no-cli",
-            "--log-file=stdout", "--simple-log", "--no-software-attribute",
-            "--pidfile=\(directory.path)/turnserver.pid",
-        ]
-        let log = try FileHandle(forWritingTo: logURL)
-        process.standardOutput = log
-        process.standardError = log
-        try process.run()
-        let server = try SocketAddress(ipAddress: "127.0.0.1", port: port)
-        let deadline = ContinuousClock.now + .seconds(10)
-        while ContinuousClock.now < deadline, process.isRunning {
-            let quick = STUNRetransmission(initialRTO: .milliseconds(100), maxTransmissions: 2, finalWaitMultiplier: 2)
-            if (try? await STUNBindingClient.discover(server: server, localHost: "127.0.0.1",
-                                                       on: MultiThreadedEventLoopGroup.singleton.next(),
-                                                       retransmission: quick)) != nil {
-                return
-            }
-        }
-        stop()
-        throw TURNError(.timedOut, "turnserver on port \(port) did not answer")
-    }
-
-    func turns(host: String = "127.0.0.1", verification: TLSClientEngine.Verification? = nil) -> ICEServer {
-        .turns(host: host, port: tlsPort, username: Coturn.username, password: Coturn.password,
+    func turns(host: String = CoturnServer.host, verification: TLSClientEngine.Verification? = nil) -> ICEServer {
+        .turns(host: host, port: tlsPort!, username: Self.username, password: Self.password,
                verification: verification ?? self.verification)
-    }
-
-    /// SIGKILL: turnserver started from the test process ignores SIGTERM.
-    func stop() {
-        if process.isRunning {
-            kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
-        }
-    }
-
-    deinit {
-        stop()
-        try? FileManager.default.removeItem(at: directory)
     }
 }
 
 /// TURN over TLS against coturn: the client, gathering, and two peer transports relayed through it.
-@Suite(.enabled(if: TLSCoturn.isAvailable), .serialized, .timeLimit(.minutes(2)))
+@Suite(.enabled(if: CoturnServer.isAvailable(tls: true)), .serialized, .timeLimit(.minutes(2)))
 struct TURNTLSTests {
     var loop: any EventLoop { MultiThreadedEventLoopGroup.singleton.next() }
 
@@ -133,11 +38,11 @@ struct TURNTLSTests {
 
     @Test(arguments: [nil, "localhost"])
     func clientRelaysBothWaysOverTLS(name: String?) async throws {
-        let coturn = try await TLSCoturn.start()
+        let coturn = try await CoturnServer.start(tls: true)
         defer { coturn.stop() }
         let toClient = Received()
         let client = try await TURNClient.connect(
-            server: coturn.tlsServer, username: Coturn.username, password: Coturn.password, on: loop,
+            server: coturn.tlsServer, username: CoturnServer.username, password: CoturnServer.password, on: loop,
             options: tlsOptions(name: name, verification: coturn.verification)) { peer, payload in
             toClient.add("\(peer)", payload)
         }
@@ -170,20 +75,20 @@ struct TURNTLSTests {
     }
 
     @Test func untrustedOrMisnamedServersFailToConnect() async throws {
-        let coturn = try await TLSCoturn.start()
+        let coturn = try await CoturnServer.start(tls: true)
         defer { coturn.stop() }
-        let other = try TLSCoturn.makeCertificate()
-        defer { try? FileManager.default.removeItem(at: other) }
+        let other = try SelfSignedCertificate()
+        defer { withExtendedLifetime(other) {} }  // its files go with it
         let cases: [(String?, TLSClientEngine.Verification)] = [
             (nil, .systemTrustStore),                                       // self-signed: not in the system store
-            (nil, .caFile(other.appendingPathComponent("cert.pem").path)),  // another CA
+            (nil, .caFile(other.certificateFile)),                          // another CA
             ("turn.example.org", coturn.verification),                      // trusted, but for another name
         ]
         for (name, verification) in cases {
             let started = ContinuousClock.now
             let error = await #expect(throws: CryptoError(.certificateRejected, "")) {
-                _ = try await TURNClient.connect(server: coturn.tlsServer, username: Coturn.username,
-                                                 password: Coturn.password, on: loop,
+                _ = try await TURNClient.connect(server: coturn.tlsServer, username: CoturnServer.username,
+                                                 password: CoturnServer.password, on: loop,
                                                  options: tlsOptions(name: name, verification: verification)) { _, _ in }
             }
             #expect(ContinuousClock.now - started < .seconds(30), "\(String(describing: error))")
@@ -206,10 +111,10 @@ struct TURNTLSTests {
     }
 
     @Test func relayedCandidateGatheredOverTLS() async throws {
-        let coturn = try await TLSCoturn.start()
+        let coturn = try await CoturnServer.start(tls: true)
         defer { coturn.stop() }
         let servers = [coturn.turns(), ICEServer.turn(host: "127.0.0.1", port: coturn.port, transport: .udp,
-                                                      username: Coturn.username, password: Coturn.password)]
+                                                      username: CoturnServer.username, password: CoturnServer.password)]
         let endpoint = try await ICEEndpoint.gather(on: loop, role: .controlling,
                                                     options: ICEServerGatheringTests.options(servers, policy: .relay)) { _ in }
         let candidates = await endpoint.localCandidates
@@ -230,7 +135,7 @@ struct TURNTLSTests {
     }
 
     @Test func untrustedTLSServersGiveNoRelayedCandidateAndDoNotHang() async throws {
-        let coturn = try await TLSCoturn.start()
+        let coturn = try await CoturnServer.start(tls: true)
         defer { coturn.stop() }
         let mute = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .bind(host: "127.0.0.1", port: 0).get()
@@ -250,14 +155,13 @@ struct TURNTLSTests {
         let failures = await endpoint.gatheringFailures
         #expect(candidates.count == 1 && candidates.allSatisfy { $0.relayProtocol == .tls }, "\(candidates) \(failures)")
         #expect(failures.count == 2, "\(failures)")
-        #expect(failures.contains { $0.contains("turns:127.0.0.1:\(coturn.tlsPort)") && $0.contains("self-signed") },
-                "\(failures)")
+        #expect(failures.contains { $0.contains(coturn.turnsURL) && $0.contains("self-signed") }, "\(failures)")
         await endpoint.close()
         try await mute.close()
     }
 
     @Test func peerTransportsConnectThroughCoturnOverTLS() async throws {
-        let coturn = try await TLSCoturn.start()
+        let coturn = try await CoturnServer.start(tls: true)
         defer { coturn.stop() }
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 2)
         let watches = [ICEServerGatheringTests.Watch(), ICEServerGatheringTests.Watch()]
