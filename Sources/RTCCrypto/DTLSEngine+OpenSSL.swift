@@ -124,46 +124,37 @@ public final class DTLSEngine {
     /// The datagram in the BIO while OpenSSL handshakes or reads it.
     private func process(_ datagram: UnsafeRawBufferPointer, into events: inout Events) -> Result<Void, CryptoError> {
         callbackState.receiving(datagram) {
-            do throws(CryptoError) {
+            Self.result { () throws(CryptoError) in
                 if state == .handshaking {
                     try advanceHandshake(into: &events)
                 } else {
                     try readApplicationData(into: &events, capacity: datagram.count, untilDrained: true)
                 }
-                return .success(())
-            } catch {
-                return .failure(error)
             }
+        }
+    }
+
+    /// `body`'s outcome, for closures that cannot throw a typed error (`withUnsafeBytes`, the BIO's scopes).
+    private static func result(_ body: () throws(CryptoError) -> Void) -> Result<Void, CryptoError> {
+        do throws(CryptoError) {
+            try body()
+            return .success(())
+        } catch {
+            return .failure(error)
         }
     }
 
     /// Encrypts `applicationData` into one DTLS record; returns the datagram(s) to send.
     public func send(_ applicationData: some Collection<UInt8>) throws(CryptoError) -> [[UInt8]] {
         let applicationData = Array(applicationData)
-        let result: Result<Void, CryptoError> = applicationData.withUnsafeBytes { bytes in
-            do throws(CryptoError) {
-                try write(bytes)
-                return .success(())
-            } catch {
-                return .failure(error)
-            }
-        }
-        try result.get()
+        try applicationData.withUnsafeBytes { bytes in Self.result { () throws(CryptoError) in try write(bytes) } }.get()
         return callbackState.takeOutbound()
     }
 
     /// Encrypts `applicationData` into one DTLS record and hands the datagram(s) to `emit` during the call: the
     /// bytes are OpenSSL's, valid only inside `emit` (copy them into the buffer that goes to the socket).
     public func send(_ applicationData: UnsafeRawBufferPointer, emit: (UnsafeRawBufferPointer) -> Void) throws(CryptoError) {
-        let result: Result<Void, CryptoError> = callbackState.emitting(to: emit) {
-            do throws(CryptoError) {
-                try write(applicationData)
-                return .success(())
-            } catch {
-                return .failure(error)
-            }
-        }
-        try result.get()
+        try callbackState.emitting(to: emit) { Self.result { () throws(CryptoError) in try write(applicationData) } }.get()
     }
 
     private func write(_ applicationData: UnsafeRawBufferPointer) throws(CryptoError) {
