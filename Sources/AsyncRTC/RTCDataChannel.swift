@@ -65,7 +65,21 @@ public final class RTCDataChannel: Sendable {
     }
 
     /// Messages as they arrive; finishes when the channel closes.
-    public let messages: AsyncStream<RTCDataChannelMessage>
+    ///
+    /// The stream is made on first use and gets every message from then on, as well as those that arrived while
+    /// neither it nor ``onMessage`` was there to take them. A channel read through ``onMessage`` alone keeps no
+    /// messages: an unread stream would hold every message for the channel's life (64 MiB received, 64 MiB kept).
+    public var messages: AsyncStream<RTCDataChannelMessage> {
+        state.withLock { state in
+            if let stream = state.stream { return stream.messages }
+            let (messages, continuation) = AsyncStream<RTCDataChannelMessage>.makeStream(bufferingPolicy: .unbounded)
+            for message in state.unclaimed { continuation.yield(message) }
+            state.unclaimed = []
+            if state.readyState == .closed { continuation.finish() }
+            state.stream = (messages, continuation)
+            return messages
+        }
+    }
 
     public var onOpen: (@Sendable () -> Void)? {
         get { state.withLock { $0.onOpen } }
@@ -94,10 +108,14 @@ public final class RTCDataChannel: Sendable {
         var messagesReceived = 0
         var bytesReceived = 0
         var onBufferedAmountLow: (@Sendable () -> Void)?
+        /// ``messages``, once asked for.
+        var stream: (messages: AsyncStream<RTCDataChannelMessage>,
+                     continuation: AsyncStream<RTCDataChannelMessage>.Continuation)?
+        /// Messages that arrived with neither the stream nor ``onMessage`` there, for the stream to start with.
+        var unclaimed: [RTCDataChannelMessage] = []
     }
 
     let state: Mutex<State>
-    let continuation: AsyncStream<RTCDataChannelMessage>.Continuation
     /// Weak: the hub keeps every channel it had (for stats), so a strong reference back would keep both alive
     /// after the connection is gone. Without the hub the channel is closed for good.
     weak let hub: DataChannelHub?
@@ -106,7 +124,6 @@ public final class RTCDataChannel: Sendable {
         self.parameters = parameters
         self.hub = hub
         self.state = Mutex(State(id: id))
-        (messages, continuation) = AsyncStream.makeStream(bufferingPolicy: .unbounded)
     }
 
     /// A data channel on an ORTC ``RTCSctpTransport`` (aiortc's `RTCDataChannel(transport, parameters)`).
@@ -179,7 +196,6 @@ public final class RTCDataChannel: Sendable {
     }
 
     func deliver(_ message: RTCDataChannelMessage) {
-        continuation.yield(message)
         let size = switch message {
         case .text(let t): t.utf8.count
         case .binary(let b): b.count
@@ -187,6 +203,11 @@ public final class RTCDataChannel: Sendable {
         state.withLock { state in
             state.messagesReceived += 1
             state.bytesReceived += size
+            if let stream = state.stream {
+                stream.continuation.yield(message)
+            } else if state.onMessage == nil {
+                state.unclaimed.append(message)
+            }
             return state.onMessage
         }?(message)
     }
@@ -195,9 +216,9 @@ public final class RTCDataChannel: Sendable {
         let callback: (@Sendable () -> Void)? = state.withLock { state in
             guard state.readyState != .closed else { return nil }
             state.readyState = .closed
+            state.stream?.continuation.finish()
             return state.onClose
         }
-        continuation.finish()
         callback?()
     }
 }

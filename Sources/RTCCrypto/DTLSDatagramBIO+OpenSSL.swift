@@ -7,11 +7,13 @@ internal import CRTCOpenSSL
 /// Owned by one ``DTLSEngine``, which outlives its `SSL` (freed first in the engine's `deinit`); the callbacks run
 /// only inside the engine's own `SSL_*` calls, on the caller's thread, so they see the object alive and unshared.
 final class DTLSCallbackState {
-    /// Datagrams received and not yet read by OpenSSL, oldest first.
-    private var inbound: [[UInt8]] = []
-    private var inboundHead = 0
+    /// The received datagram OpenSSL has not read yet, borrowed from the caller of ``DTLSEngine/receive(_:)`` for
+    /// the length of that call (``receiving(_:_:)``).
+    private var inbound: UnsafeRawBufferPointer?
     /// Datagrams OpenSSL wrote, one per `BIO_write`, not yet handed to the caller.
     var outbound: [[UInt8]] = []
+    /// While set (``emitting(to:_:)``), each datagram OpenSSL writes goes here, borrowed, instead of ``outbound``.
+    private(set) var emit: ((UnsafeRawBufferPointer) -> Void)?
 
     /// Bytes of AEAD record overhead (explicit nonce + tag, RFC 5288 §3) OpenSSL 3.0 leaves out when it fills a
     /// handshake datagram; reported as MTU overhead so the datagrams it packs stay within the configured size.
@@ -32,26 +34,31 @@ final class DTLSCallbackState {
                                               initialTimeoutMicroseconds)
     }
 
-    func enqueueInbound(_ datagram: [UInt8]) {
-        inbound.append(datagram)
+    /// Runs `body` with `datagram` as the one BIO_read will return; it is forgotten when `body` returns.
+    func receiving<R>(_ datagram: UnsafeRawBufferPointer, _ body: () -> R) -> R {
+        inbound = datagram
+        defer { inbound = nil }
+        return body()
     }
 
-    func dequeueInbound() -> [UInt8]? {
-        guard inboundHead < inbound.count else { return nil }
-        let datagram = inbound[inboundHead]
-        inboundHead += 1
-        if inboundHead == inbound.count {
-            inbound.removeAll(keepingCapacity: true)
-            inboundHead = 0
-        }
-        return datagram
+    func dequeueInbound() -> UnsafeRawBufferPointer? {
+        defer { inbound = nil }
+        return inbound
     }
 
-    var nextInboundCount: Int { inboundHead < inbound.count ? inbound[inboundHead].count : 0 }
+    var nextInboundCount: Int { inbound?.count ?? 0 }
 
     func discardInbound() {
-        inbound.removeAll()
-        inboundHead = 0
+        inbound = nil
+    }
+
+    /// Runs `body` with every datagram OpenSSL writes meanwhile handed to `sink` (borrowed, during the write).
+    func emitting<R>(to sink: (UnsafeRawBufferPointer) -> Void, _ body: () -> R) -> R {
+        withoutActuallyEscaping(sink) { sink in
+            emit = sink
+            defer { emit = nil }
+            return body()
+        }
     }
 
     func takeOutbound() -> [[UInt8]] {
@@ -114,7 +121,12 @@ enum DTLSDatagramBIO {
         guard let bio, let state = state(of: bio), length >= 0 else { return -1 }
         CRTCOpenSSL_BIO_clear_retry_flags(bio)
         guard let data, length > 0 else { return 0 }
-        state.outbound.append(Array(UnsafeRawBufferPointer(start: data, count: Int(length))))
+        let datagram = UnsafeRawBufferPointer(start: data, count: Int(length))
+        if let emit = state.emit {
+            emit(datagram)
+        } else {
+            state.outbound.append(Array(datagram))
+        }
         return length
     }
 
@@ -127,8 +139,7 @@ enum DTLSDatagramBIO {
         }
         // A datagram larger than OpenSSL's buffer is cut short; its records then fail to parse and DTLS drops them.
         let count = min(datagram.count, Int(capacity))
-        datagram.withUnsafeBytes { bytes in
-            guard let source = bytes.baseAddress, count > 0 else { return }
+        if let source = datagram.baseAddress, count > 0 {
             UnsafeMutableRawPointer(buffer).copyMemory(from: source, byteCount: count)
         }
         return Int32(count)

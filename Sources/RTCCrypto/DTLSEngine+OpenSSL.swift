@@ -105,13 +105,11 @@ public final class DTLSEngine {
             events.datagrams += callbackState.takeOutbound()
             return events
         }
-        callbackState.enqueueInbound(Array(datagram))
-        if state == .handshaking {
-            try advanceHandshake(into: &events)
-        } else {
-            try readApplicationData(into: &events, capacity: datagram.count)
-        }
-        callbackState.discardInbound()
+        // OpenSSL reads the datagram straight from the caller's storage (a ByteBuffer's bytes, an array).
+        let processed = datagram.withContiguousStorageIfAvailable { bytes in
+            process(UnsafeRawBufferPointer(bytes), into: &events)
+        } ?? Array(datagram).withUnsafeBytes { process($0, into: &events) }
+        try processed.get()
         let written = callbackState.takeOutbound()
         if wasConnected, written.contains(where: Self.carriesHandshake) {
             // Once connected, OpenSSL writes handshake records only to re-send its last flight, because the peer's
@@ -123,26 +121,59 @@ public final class DTLSEngine {
         return events
     }
 
+    /// The datagram in the BIO while OpenSSL handshakes or reads it.
+    private func process(_ datagram: UnsafeRawBufferPointer, into events: inout Events) -> Result<Void, CryptoError> {
+        callbackState.receiving(datagram) {
+            Self.result { () throws(CryptoError) in
+                if state == .handshaking {
+                    try advanceHandshake(into: &events)
+                } else {
+                    try readApplicationData(into: &events, capacity: datagram.count, untilDrained: true)
+                }
+            }
+        }
+    }
+
+    /// `body`'s outcome, for closures that cannot throw a typed error (`withUnsafeBytes`, the BIO's scopes).
+    private static func result(_ body: () throws(CryptoError) -> Void) -> Result<Void, CryptoError> {
+        do throws(CryptoError) {
+            try body()
+            return .success(())
+        } catch {
+            return .failure(error)
+        }
+    }
+
     /// Encrypts `applicationData` into one DTLS record; returns the datagram(s) to send.
     public func send(_ applicationData: some Collection<UInt8>) throws(CryptoError) -> [[UInt8]] {
         let applicationData = Array(applicationData)
+        try applicationData.withUnsafeBytes { bytes in Self.result { () throws(CryptoError) in try write(bytes) } }.get()
+        return callbackState.takeOutbound()
+    }
+
+    /// Encrypts `applicationData` into one DTLS record and hands the datagram(s) to `emit` during the call: the
+    /// bytes are OpenSSL's, valid only inside `emit` (copy them into the buffer that goes to the socket).
+    public func send(_ applicationData: UnsafeRawBufferPointer, emit: (UnsafeRawBufferPointer) -> Void) throws(CryptoError) {
+        try callbackState.emitting(to: emit) { Self.result { () throws(CryptoError) in try write(applicationData) } }.get()
+    }
+
+    private func write(_ applicationData: UnsafeRawBufferPointer) throws(CryptoError) {
         guard state == .connected else {
             throw CryptoError(.invalidState, "application data can only be sent once connected (state \(state))")
         }
-        guard !applicationData.isEmpty else { return [] }
+        guard let base = applicationData.baseAddress, !applicationData.isEmpty else { return }
         if let limit = maximumApplicationDataSize, applicationData.count > limit {
             throw CryptoError(.invalidArgument,
                               "\(applicationData.count) bytes of application data exceed one \(configuration.maximumDatagramSize)-byte datagram (at most \(limit))")
         }
         OpenSSLErrorQueue.clear()
-        let written = applicationData.withUnsafeBytes { SSL_write(ssl, $0.baseAddress, Int32(clamping: $0.count)) }
+        let written = SSL_write(ssl, base, Int32(clamping: applicationData.count))
         guard written == Int32(clamping: applicationData.count) else {
             let error = OpenSSLErrorQueue.error(.openSSL, "SSL_write failed (\(SSL_get_error(ssl, written)))")
             // Over-long records are the caller's mistake; the association itself is still fine.
             _ = callbackState.takeOutbound()
             throw error
         }
-        return callbackState.takeOutbound()
     }
 
     /// Sends close_notify (RFC 5246 §7.2.1) and stops. Returns the alert datagram; calling again returns nothing.
@@ -305,8 +336,9 @@ public final class DTLSEngine {
 
     /// Reads every decrypted record into its own array of `capacity` bytes: a record's plaintext is never longer
     /// than the datagram that carried it, so the arrays can be sized by the datagram, handed out without a copy,
-    /// and no 16 KiB buffer has to live with each engine.
-    private func readApplicationData(into events: inout Events, capacity: Int) throws(CryptoError) {
+    /// and no 16 KiB buffer has to live with each engine. `untilDrained` stops once the datagram has been read
+    /// and OpenSSL holds nothing more of it (`SSL_has_pending`), instead of finding out with one more read.
+    private func readApplicationData(into events: inout Events, capacity: Int, untilDrained: Bool = false) throws(CryptoError) {
         let capacity = max(1, min(capacity, Self.maximumRecordPlaintext))
         while state == .connected {
             OpenSSLErrorQueue.clear()
@@ -329,6 +361,7 @@ public final class DTLSEngine {
                     if more <= 0 { break }
                 }
                 events.applicationData.append(plaintext)
+                if untilDrained && callbackState.nextInboundCount == 0 && SSL_has_pending(ssl) == 0 { return }
                 continue
             }
             let error = SSL_get_error(ssl, count)

@@ -175,10 +175,11 @@ public final class DTLSEndpoint: Sendable {
 
         func send(_ data: [UInt8]) {
             guard state == .connected, let engine else { return }
-            do {
-                output(try engine.send(data))
-            } catch {
-                // Oversized or post-failure sends are dropped like lost packets; SCTP retransmits or reports.
+            let transmit = self.transmit
+            // Each record goes from OpenSSL's buffer into the ByteBuffer for the socket: one copy. Oversized or
+            // post-failure sends are dropped like lost packets; SCTP retransmits or reports.
+            data.withUnsafeBytes { bytes in
+                try? engine.send(bytes) { datagram in transmit(ByteBuffer(bytes: datagram)) }
             }
         }
 
