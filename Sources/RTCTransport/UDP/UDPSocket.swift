@@ -25,20 +25,6 @@ public final class UDPSocket: Sendable {
     static let busyReadCycle = 4
     /// One datagram's buffer.
     static let datagramCapacity = 2048
-    /// Whether datagrams queued together go out as one write with UDP segmentation offload (Linux `UDP_SEGMENT`).
-    static let segmentsWrites = System.supportsUDPSegmentationOffload
-    /// The most datagrams one segmented write carries (the kernel's `UDP_MAX_SEGMENTS` is 64 before Linux 6.9).
-    static let maximumSegments = 64
-    /// The most bytes one segmented write carries: a UDP payload must stay below 64 KiB.
-    static let maximumSegmentedBytes = 60_000
-    /// Whether a busy socket takes coalesced datagrams (Linux `UDP_GRO`): a segmented write from the peer (or a
-    /// run the network stack joined) arrives as one read, cut back into datagrams here, instead of one socket
-    /// enqueue and one read slot per datagram.
-    static let coalescesReads = System.supportsUDPReceiveOffload
-    /// Reads per system call on a busy socket that takes coalesced datagrams, and the buffer of each: up to 64 KiB
-    /// of datagrams each.
-    static let coalescedReadCount = 4
-    static let coalescedReadCapacity = 65_536
 
     /// A datagram receiver; always called on the socket's event loop.
     public typealias Receiver = @Sendable (ByteBuffer, SocketAddress) -> Void
@@ -103,24 +89,23 @@ public final class UDPSocket: Sendable {
 
     /// Sends one datagram. Safe from any thread; a failed send (e.g. unreachable) is dropped like a lost packet.
     ///
-    /// On the socket's event loop, datagrams are queued and written together once the loop finishes what it is
-    /// doing (everything a batch of received packets caused — SCTP answers a SACK with a burst of DATA): runs of
-    /// datagrams to one address, of one size but the last, leave as one write that the kernel splits into
-    /// datagrams (UDP segmentation offload), the rest in the same `sendmmsg`. From other threads each is sent at
-    /// once.
+    /// On the socket's event loop, datagrams are queued and flushed together once the loop finishes what it is
+    /// doing (one `sendmmsg` for everything a batch of received packets caused — SCTP answers a SACK with a burst
+    /// of DATA); from other threads each is flushed at once.
     public func send(_ datagram: ByteBuffer, to remote: SocketAddress) {
         let envelope = AddressedEnvelope(remoteAddress: remote, data: datagram)
         guard eventLoop.inEventLoop else {
             channel.writeAndFlush(envelope, promise: nil)
             return
         }
+        channel.write(envelope, promise: nil)
         let handler = self.handler.value
-        handler.queued.append(envelope)
         guard !handler.flushPending else { return }
         handler.flushPending = true
         let channel = self.channel, bound = self.handler
         eventLoop.execute {
-            bound.value.writeQueued(to: channel)
+            bound.value.flushPending = false
+            channel.flush()
         }
     }
 
@@ -160,10 +145,8 @@ final class UDPInboundHandler: ChannelInboundHandler {
     typealias InboundIn = AddressedEnvelope<ByteBuffer>
 
     private(set) var impairment: Impairment?
-    /// A write of ``queued`` is scheduled on the loop (``UDPSocket/send(_:to:)``).
+    /// A flush of queued datagrams is scheduled on the loop (``UDPSocket/send(_:to:)``).
     var flushPending = false
-    /// Datagrams sent on the loop since the last write, oldest first.
-    var queued: [AddressedEnvelope<ByteBuffer>] = []
     /// Datagrams read since the last read-complete.
     private var readThisCycle = 0
     /// The socket reads ``UDPSocket/vectorReadCount`` datagrams per call.
@@ -186,18 +169,6 @@ final class UDPInboundHandler: ChannelInboundHandler {
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         readThisCycle += 1
         let envelope = unwrapInboundIn(data)
-        if let size = envelope.metadata?.segmentSize, size > 0, envelope.data.readableBytes > size {
-            // Coalesced datagrams (UDP_GRO): each segment is one datagram, all of `size` bytes but the last.
-            var rest = envelope.data
-            while rest.readableBytes > 0, let segment = rest.readSlice(length: min(size, rest.readableBytes)) {
-                receive(AddressedEnvelope(remoteAddress: envelope.remoteAddress, data: segment), context: context)
-            }
-            return
-        }
-        receive(envelope, context: context)
-    }
-
-    private func receive(_ envelope: AddressedEnvelope<ByteBuffer>, context: ChannelHandlerContext) {
         guard var impairment else {
             receiver(envelope.data, envelope.remoteAddress)
             return
@@ -225,54 +196,12 @@ final class UDPInboundHandler: ChannelInboundHandler {
         if !vectorReads && readThisCycle >= UDPSocket.busyReadCycle, let options = context.channel.syncOptions {
             // A backlog: read in batches from now on (see UDPSocket.vectorReadCount).
             vectorReads = true
-            if UDPSocket.coalescesReads, (try? options.setOption(.datagramReceiveOffload, value: true)) != nil {
-                // Buffers first: a coalesced read into a 2 KiB buffer would be cut short.
-                try? options.setOption(.recvAllocator, value: FixedSizeRecvByteBufferAllocator(
-                    capacity: UDPSocket.coalescedReadCapacity * UDPSocket.coalescedReadCount))
-                try? options.setOption(.datagramVectorReadMessageCount, value: UDPSocket.coalescedReadCount)
-                try? options.setOption(.datagramReceiveSegmentSize, value: true)
-            } else {
-                try? options.setOption(.datagramVectorReadMessageCount, value: UDPSocket.vectorReadCount)
-                try? options.setOption(.recvAllocator, value: FixedSizeRecvByteBufferAllocator(
-                    capacity: UDPSocket.datagramCapacity * UDPSocket.vectorReadCount))
-            }
+            try? options.setOption(.datagramVectorReadMessageCount, value: UDPSocket.vectorReadCount)
+            try? options.setOption(.recvAllocator, value: FixedSizeRecvByteBufferAllocator(
+                capacity: UDPSocket.datagramCapacity * UDPSocket.vectorReadCount))
         }
         readThisCycle = 0
         context.fireChannelReadComplete()
-    }
-
-    /// Writes and flushes ``queued``, joining each run of datagrams to one address whose sizes are equal but for a
-    /// shorter last one into one segmented write (`UDP_SEGMENT`: the kernel cuts it back into those datagrams).
-    func writeQueued(to channel: any Channel) {
-        flushPending = false
-        var index = queued.startIndex
-        while index < queued.endIndex {
-            let first = queued[index]
-            let size = first.data.readableBytes
-            var end = index + 1
-            if UDPSocket.segmentsWrites && size > 0 {
-                let limit = min(UDPSocket.maximumSegments, UDPSocket.maximumSegmentedBytes / size)
-                while end < queued.endIndex, end - index < limit, queued[end].remoteAddress == first.remoteAddress {
-                    let next = queued[end].data.readableBytes
-                    guard next > 0, next <= size else { break }
-                    end += 1
-                    if next < size { break }  // only the last segment may be shorter
-                }
-            }
-            if end - index == 1 {
-                channel.write(first, promise: nil)
-            } else {
-                var joined = channel.allocator.buffer(capacity: queued[index..<end].reduce(0) { $0 + $1.data.readableBytes })
-                for envelope in queued[index..<end] { joined.writeImmutableBuffer(envelope.data) }
-                let metadata = AddressedEnvelope<ByteBuffer>.Metadata(ecnState: .transportNotCapable, packetInfo: nil,
-                                                                      segmentSize: size)
-                channel.write(AddressedEnvelope(remoteAddress: first.remoteAddress, data: joined, metadata: metadata),
-                              promise: nil)
-            }
-            index = end
-        }
-        queued.removeAll(keepingCapacity: queued.capacity <= 256)
-        channel.flush()
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
