@@ -1,6 +1,5 @@
 import RTCTransport
 import RTCWire
-import Synchronization
 
 /// W3C `RTCDataChannelState`.
 public enum RTCDataChannelState: String, Hashable, Sendable {
@@ -96,7 +95,7 @@ public final class RTCDataChannel: Sendable {
         var onBufferedAmountLow: (@Sendable () -> Void)?
     }
 
-    let state: Mutex<State>
+    let state: Locked<State>
     let continuation: AsyncStream<RTCDataChannelMessage>.Continuation
     /// Weak: the hub keeps every channel it had (for stats), so a strong reference back would keep both alive
     /// after the connection is gone. Without the hub the channel is closed for good.
@@ -105,7 +104,7 @@ public final class RTCDataChannel: Sendable {
     init(parameters: RTCDataChannelParameters, id: UInt16?, hub: DataChannelHub) {
         self.parameters = parameters
         self.hub = hub
-        self.state = Mutex(State(id: id))
+        self.state = Locked(State(id: id))
         (messages, continuation) = AsyncStream.makeStream(bufferingPolicy: .unbounded)
     }
 
