@@ -25,6 +25,7 @@ func systemLibrary(_ name: String, pkgConfig: String, apt: [String], brew: [Stri
 
 let nioCore: Target.Dependency = .product(name: "NIOCore", package: "swift-nio")
 let nioPosix: Target.Dependency = .product(name: "NIOPosix", package: "swift-nio")
+let nioConcurrencyHelpers: Target.Dependency = .product(name: "NIOConcurrencyHelpers", package: "swift-nio")
 let logging: Target.Dependency = .product(name: "Logging", package: "swift-log")
 let nioHTTP1: Target.Dependency = .product(name: "NIOHTTP1", package: "swift-nio")
 let argumentParser: Target.Dependency = .product(name: "ArgumentParser", package: "swift-argument-parser")
@@ -46,7 +47,7 @@ var targets: [Target] = [
 
     .target(name: "RTCWire", dependencies: [nioCore]),
     .target(name: "RTCCrypto", dependencies: ["RTCWire", "CRTCOpenSSL"]),
-    .target(name: "RTCTransport", dependencies: ["RTCWire", "RTCCrypto", "CRTCSRTP", "CRTCUsrsctp", nioCore, nioPosix, logging]),
+    .target(name: "RTCTransport", dependencies: ["RTCWire", "RTCCrypto", "CRTCSRTP", "CRTCUsrsctp", nioCore, nioPosix, nioConcurrencyHelpers, logging]),
     .target(name: "RTCMedia", dependencies: ["RTCWire", "RTCTransport", "CRTCOpus", "CRTCVPX"]),
     .target(name: "AsyncRTC", dependencies: ["RTCWire", "RTCCrypto", "RTCTransport", "RTCMedia", logging]),
     .target(name: "AsyncRTCContrib", dependencies: ["AsyncRTC", nioCore, nioPosix]),

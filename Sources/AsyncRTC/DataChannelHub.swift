@@ -2,7 +2,6 @@ import RTCCrypto
 import RTCTransport
 import RTCWire
 import NIOCore
-import Synchronization
 import Logging
 #if canImport(Glibc)
 import Glibc
@@ -64,7 +63,7 @@ final class DataChannelHub: Sendable {
         }
     }
 
-    let state = Mutex(State())
+    let state = Locked(State())
 
     /// Creates a channel; DCEP opens it once SCTP is up (negotiated ones just become open).
     func create(_ parameters: RTCDataChannelParameters) throws(RTCError) -> RTCDataChannel {

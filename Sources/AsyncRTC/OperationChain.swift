@@ -1,4 +1,4 @@
-import Synchronization
+import RTCTransport
 
 /// The W3C "operations chain": createOffer, createAnswer, setLocalDescription, setRemoteDescription and
 /// addIceCandidate run one at a time, in the order they were called, whatever awaits they contain.
@@ -12,7 +12,7 @@ final class OperationChain: Sendable {
         var waiting: [CheckedContinuation<Void, Never>] = []
     }
 
-    private let state = Mutex(State())
+    private let state = Locked(State())
 
     /// Callers waiting for their turn (tests).
     var waitingCount: Int { state.withLock { $0.waiting.count } }

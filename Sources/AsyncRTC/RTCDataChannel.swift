@@ -1,6 +1,5 @@
 import RTCTransport
 import RTCWire
-import Synchronization
 
 /// W3C `RTCDataChannelState`.
 public enum RTCDataChannelState: String, Hashable, Sendable {
@@ -115,7 +114,7 @@ public final class RTCDataChannel: Sendable {
         var unclaimed: [RTCDataChannelMessage] = []
     }
 
-    let state: Mutex<State>
+    let state: Locked<State>
     /// Weak: the hub keeps every channel it had (for stats), so a strong reference back would keep both alive
     /// after the connection is gone. Without the hub the channel is closed for good.
     weak let hub: DataChannelHub?
@@ -123,7 +122,7 @@ public final class RTCDataChannel: Sendable {
     init(parameters: RTCDataChannelParameters, id: UInt16?, hub: DataChannelHub) {
         self.parameters = parameters
         self.hub = hub
-        self.state = Mutex(State(id: id))
+        self.state = Locked(State(id: id))
     }
 
     /// A data channel on an ORTC ``RTCSctpTransport`` (aiortc's `RTCDataChannel(transport, parameters)`).

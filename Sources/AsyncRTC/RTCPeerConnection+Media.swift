@@ -2,7 +2,6 @@ import NIOCore
 public import RTCMedia
 import RTCTransport
 import RTCWire
-import Synchronization
 
 /// The peer connection's media: transceivers, the m= sections they occupy, negotiation of codecs and extensions,
 /// and starting senders and receivers once SRTP keys exist.

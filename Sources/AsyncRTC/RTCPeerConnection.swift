@@ -3,7 +3,6 @@ import NIOPosix
 import RTCCrypto
 import RTCTransport
 import RTCWire
-import Synchronization
 
 /// A peer connection, as aiortc's `RTCPeerConnection`: JSEP offer/answer, ICE, DTLS, SRTP media and SCTP data
 /// channels, everything bundled on one transport.
@@ -15,7 +14,7 @@ public final class RTCPeerConnection: Sendable {
     let operations = OperationChain()
     let hub = DataChannelHub()
     let engine = MediaEngine()
-    let state: Mutex<State>
+    let state: Locked<State>
 
     struct State {
         var signalingState: RTCSignalingState = .stable
@@ -54,7 +53,7 @@ public final class RTCPeerConnection: Sendable {
         // Fails only with an unusable OpenSSL (older than 3.0 at run time, or no EC keys); never trap for it.
         self.certificate = Result { () throws(CryptoError) in try DTLSCertificate.generate() }
         self.eventLoop = MultiThreadedEventLoopGroup.singleton.next()
-        self.state = Mutex(State())
+        self.state = Locked(State())
     }
 
     // MARK: State

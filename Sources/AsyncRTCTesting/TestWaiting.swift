@@ -1,8 +1,8 @@
-public import Synchronization
+public import RTCTransport
 
 /// Collects data-channel messages from `onMessage` (any thread) for a test to read.
 public final class MessageInbox: Sendable {
-    public let messages = Mutex<[RTCDataChannelMessage]>([])
+    public let messages = Locked<[RTCDataChannelMessage]>([])
     public init() {}
     public func add(_ message: RTCDataChannelMessage) { messages.withLock { $0.append(message) } }
     public var count: Int { messages.withLock { $0.count } }

@@ -1,7 +1,7 @@
 import AsyncRTC
 import AsyncRTCTesting
 import Foundation
-import Synchronization
+import RTCTransport
 import Testing
 
 /// Issue 7, R13: close while both sides stream. Two connected peer connections send data channel messages and
@@ -42,7 +42,7 @@ import Testing
 
     /// Counts callbacks; once `closed` is set, every further callback is a failure (and named in the report).
     final class Events: Sendable {
-        let state = Mutex((closed: false, before: 0, after: 0, messages: 0, frames: 0, late: [String]()))
+        let state = Locked((closed: false, before: 0, after: 0, messages: 0, frames: 0, late: [String]()))
         func fired(_ kind: Kind = .other, _ name: String = "") {
             state.withLock {
                 if $0.closed {
@@ -92,8 +92,8 @@ import Testing
         let events = Events()
         let a = RTCPeerConnection(configuration: configuration)
         let b = RTCPeerConnection(configuration: configuration)
-        let remoteChannel = Mutex<RTCDataChannel?>(nil)
-        let remoteTracks = Mutex<[MediaStreamTrack]>([])
+        let remoteChannel = Locked<RTCDataChannel?>(nil)
+        let remoteTracks = Locked<[MediaStreamTrack]>([])
         observe(a, events)
         observe(b, events)
         b.onDataChannel = { channel in
@@ -112,11 +112,8 @@ import Testing
         try await b.setRemoteDescription(try #require(a.localDescription))
         try await b.setLocalDescription()
         try await a.setRemoteDescription(try #require(b.localDescription))
-        try await PeerConnectionDataChannelTests.waitUntil(20) {
-            channel.readyState == .open && remoteChannel.withLock { $0 } != nil
-        }
+        let remote = try await PeerConnectionDataChannelTests.waitForOpen(channel, accepted: remoteChannel, between: a, b)
         trace("connected: channel \(channel.readyState), \(remoteTracks.withLock { $0.count }) remote tracks")
-        let remote = try #require(remoteChannel.withLock { $0 })
         let drains = remoteTracks.withLock { $0 }.map { drain($0, events) }
 
         // Both sides send 1 KiB messages as fast as the buffered amount allows, until their channel closes.

@@ -2,7 +2,7 @@ import AsyncRTC
 import AsyncRTCTesting
 import Foundation
 import RTCCrypto
-import Synchronization
+import RTCTransport
 import Testing
 
 /// Two RTCPeerConnections in one process over real UDP on loopback.
@@ -18,7 +18,7 @@ import Testing
     @Test func offerAnswerOpensAChannelAndMessagesCrossIntact() async throws {
         let offerer = RTCPeerConnection(configuration: Self.configuration)
         let answerer = RTCPeerConnection(configuration: Self.configuration)
-        let remoteChannel = Mutex<RTCDataChannel?>(nil)
+        let remoteChannel = Locked<RTCDataChannel?>(nil)
         let answererInbox = Inbox()
         answerer.onDataChannel = { channel in
             remoteChannel.withLock { $0 = channel }
@@ -120,22 +120,37 @@ extension PeerConnectionDataChannelTests {
     static func connectedPair(_ label: String = "bulk") async throws -> (RTCPeerConnection, RTCPeerConnection, RTCDataChannel, RTCDataChannel) {
         let a = RTCPeerConnection(configuration: configuration)
         let b = RTCPeerConnection(configuration: configuration)
-        let remote = Mutex<RTCDataChannel?>(nil)
+        let remote = Locked<RTCDataChannel?>(nil)
         b.onDataChannel = { channel in remote.withLock { $0 = channel } }
         let channel = try a.createDataChannel(label)
         try await a.setLocalDescription()
         try await b.setRemoteDescription(try #require(a.localDescription))
         try await b.setLocalDescription()
         try await a.setRemoteDescription(try #require(b.localDescription))
-        try await waitUntil { channel.readyState == .open && remote.withLock { $0 } != nil }
-        return (a, b, channel, try #require(remote.withLock { $0 }))
+        let accepted = try await waitForOpen(channel, accepted: remote, between: a, b)
+        return (a, b, channel, accepted)
+    }
+
+    /// Waits up to `seconds` until `channel` (opened by `a`) is open and `b`'s `onDataChannel` has handed over its
+    /// side in `accepted`; returns that side. Otherwise closes both connections (or their ICE consent timers
+    /// outlive the test and crash in OpenSSL at process exit) and throws with every state it saw.
+    static func waitForOpen(_ channel: RTCDataChannel, accepted: Locked<RTCDataChannel?>,
+                            between a: RTCPeerConnection, _ b: RTCPeerConnection,
+                            seconds: Double = 20) async throws -> RTCDataChannel {
+        try await waitUntil(seconds) { channel.readyState == .open && accepted.withLock { $0 } != nil }
+        if channel.readyState == .open, let remote = accepted.withLock({ $0 }) { return remote }
+        let seen = "channel \(channel.readyState), onDataChannel \(accepted.withLock { $0 } == nil ? "not fired" : "fired"), "
+            + "connection \(a.connectionState)/\(b.connectionState), signaling \(a.signalingState)/\(b.signalingState)"
+        await a.close()
+        await b.close()
+        throw RTCError(.operation, "the data channel did not open within \(Int(seconds)) s: \(seen)")
     }
 
     @Test func aPeerClosingDoesNotCloseTheOtherSide() async throws {
         // W3C: connectionState is `closed` only after close(), and then final. The peer's close sends a DTLS
         // close_notify and an SCTP ABORT: the channel closes, the connection does not (consent then decides).
         let (a, b, channel, _) = try await Self.connectedPair("peer-close")
-        let reported = Mutex<[RTCPeerConnectionState]>([])
+        let reported = Locked<[RTCPeerConnectionState]>([])
         a.onConnectionStateChange = { state in reported.withLock { $0.append(state) } }
         await b.close()
         try await Self.waitUntil { channel.readyState == .closed }
@@ -148,11 +163,11 @@ extension PeerConnectionDataChannelTests {
 
     @Test func bulkSendQueuesInsteadOfFailingAndBufferedAmountDrains() async throws {
         let (a, b, sender, receiver) = try await Self.connectedPair()
-        let received = Mutex((count: 0, bytes: [UInt8]()))
+        let received = Locked((count: 0, bytes: [UInt8]()))
         receiver.onMessage = { message in
             if case .binary(let bytes) = message { received.withLock { $0.count += 1; $0.bytes += bytes } }
         }
-        let low = Mutex(0)
+        let low = Locked(0)
         sender.bufferedAmountLowThreshold = 1 << 20
         sender.onBufferedAmountLow = { low.withLock { $0 += 1 } }
         // 8 MiB at once: far more than usrsctp's 1 MiB send buffer, so most of it waits in our queue.
@@ -179,10 +194,10 @@ extension PeerConnectionDataChannelTests {
     @Test func trickledCandidatesConnect() async throws {
         let a = RTCPeerConnection(configuration: Self.configuration)
         let b = RTCPeerConnection(configuration: Self.configuration)
-        let fromA = Mutex<[RTCIceCandidate?]>([]), fromB = Mutex<[RTCIceCandidate?]>([])
+        let fromA = Locked<[RTCIceCandidate?]>([]), fromB = Locked<[RTCIceCandidate?]>([])
         a.onIceCandidate = { c in fromA.withLock { $0.append(c) } }
         b.onIceCandidate = { c in fromB.withLock { $0.append(c) } }
-        let remote = Mutex<RTCDataChannel?>(nil)
+        let remote = Locked<RTCDataChannel?>(nil)
         b.onDataChannel = { channel in remote.withLock { $0 = channel } }
         let channel = try a.createDataChannel("trickle")
 

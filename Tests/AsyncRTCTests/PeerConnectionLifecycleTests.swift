@@ -1,7 +1,7 @@
 import AsyncRTC
 import Foundation
 import RTCCrypto
-import Synchronization
+import RTCTransport
 import Testing
 
 @Suite(.serialized) struct PeerConnectionLifecycleTests {
@@ -9,7 +9,7 @@ import Testing
         let configuration = PeerConnectionDataChannelTests.configuration
         let offerer = RTCPeerConnection(configuration: configuration)
         let answerer = RTCPeerConnection(configuration: configuration)
-        let delivered = Mutex(0)
+        let delivered = Locked(0)
         answerer.onDataChannel = { channel in channel.onMessage = { _ in delivered.withLock { $0 += 1 } } }
         let channel = try offerer.createDataChannel("chat")
         try await offerer.setLocalDescription()
@@ -47,7 +47,7 @@ import Testing
     static func cycle() async throws {
         let (a, b, channel, remote) = try await PeerConnectionDataChannelTests.connectedPair("cycle")
         remote.onMessage = { message in if case .binary(let bytes) = message { try? remote.send(bytes) } }
-        let echoed = Mutex<[UInt8]?>(nil)
+        let echoed = Locked<[UInt8]?>(nil)
         channel.onMessage = { message in if case .binary(let bytes) = message { echoed.withLock { $0 = bytes } } }
         let payload = (0..<1024).map { UInt8(truncatingIfNeeded: $0 &* 7) }
         try channel.send(payload)

@@ -1,7 +1,7 @@
 @testable import AsyncRTC
 import AsyncRTCTesting
 import Foundation
-import Synchronization
+import RTCTransport
 import Testing
 
 /// Audio and video between two RTCPeerConnections in one process over real UDP on loopback: negotiation, SRTP,
@@ -15,7 +15,7 @@ import Testing
 
     /// The remote tracks a connection announced through onTrack.
     final class Tracks: Sendable {
-        let tracks = Mutex<[(MediaStreamTrack, [String])]>([])
+        let tracks = Locked<[(MediaStreamTrack, [String])]>([])
         func add(_ t: MediaStreamTrack, _ streams: [String]) { tracks.withLock { $0.append((t, streams)) } }
         func first(_ kind: MediaKind) -> MediaStreamTrack? { tracks.withLock { $0.first { $0.0.kind == kind }?.0 } }
         var count: Int { tracks.withLock { $0.count } }
@@ -179,7 +179,7 @@ import Testing
         try transceiver.setCodecPreferences(RTCRtpSender.getCapabilities(.video).codecs.filter { $0.name == codec })
         try await Self.negotiate(offerer, answerer)
         let video = try #require(tracks.first(.video) as? VideoStreamTrack)
-        let received = Mutex(0), wrong = Mutex(0)
+        let received = Locked(0), wrong = Locked(0)
         let consumer = Task {
             while let frame = try? await video.recv() {
                 received.withLock { $0 += 1 }
@@ -200,9 +200,9 @@ import Testing
 
     /// A video source that remembers the pts of every frame it hands out (PatternTrack's pictures).
     final class CountedVideoTrack: VideoStreamTrack, @unchecked Sendable {
-        // @unchecked: the wrapped track is Sendable; `produced` sits behind a Mutex.
+        // @unchecked: the wrapped track is Sendable; `produced` sits behind a lock.
         let pattern: PatternTrack
-        let produced = Mutex<[Int64]>([])
+        let produced = Locked<[Int64]>([])
         init(width: Int, height: Int) {
             pattern = PatternTrack(width: width, height: height)
             super.init()
@@ -260,7 +260,7 @@ import Testing
     func encodedTapWithoutAReaderSkipsDecodingUntilTheTrackIsRead() async throws {
         let offerer = RTCPeerConnection(configuration: Self.configuration)
         let answerer = RTCPeerConnection(configuration: Self.configuration)
-        let taps = Mutex<[RemoteEncodedTrack]>([])
+        let taps = Locked<[RemoteEncodedTrack]>([])
         let tracks = Tracks()
         answerer.onTrack = { track, receiver, streams in
             taps.withLock { $0.append(receiver.makeEncodedTrack()) }

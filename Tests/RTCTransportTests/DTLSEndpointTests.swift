@@ -3,16 +3,15 @@ import NIOPosix
 import RTCCrypto
 import RTCTransport
 import RTCWire
-import Synchronization
 import Testing
 
 /// DTLS over ICE over real UDP sockets on loopback, two endpoints in one process.
 @Suite(.serialized) struct DTLSEndpointTests {
     final class Side: Sendable {
-        let dtls = Mutex<DTLSEndpoint?>(nil)
-        let states = Mutex<[DTLSEndpoint.State]>([])
-        let keys = Mutex<SRTPKeyingMaterial?>(nil)
-        let data = Mutex<[[UInt8]]>([])
+        let dtls = Locked<DTLSEndpoint?>(nil)
+        let states = Locked<[DTLSEndpoint.State]>([])
+        let keys = Locked<SRTPKeyingMaterial?>(nil)
+        let data = Locked<[[UInt8]]>([])
 
         func onICE(_ event: ICEEndpoint.Event) {
             if case .datagram(let d) = event, PacketClass(classifying: d.readableBytesView) == .dtls {

@@ -3,14 +3,13 @@ import NIOPosix
 @testable import RTCTransport
 import RTCCrypto
 import RTCWire
-import Synchronization
 import Testing
 
 /// SRTP on the bundled transport: RTP and RTCP cross protected, arrive unprotected, and anything forged, replayed or
 /// sent before the keys is dropped and counted.
 @Suite(.serialized) struct PeerTransportSRTPTests {
     final class Inbox: Sendable {
-        let packets = Mutex<[PeerTransport.MediaPacket]>([])
+        let packets = Locked<[PeerTransport.MediaPacket]>([])
         var count: Int { packets.withLock { $0.count } }
     }
 

@@ -1,15 +1,14 @@
 import Dispatch
 import Foundation
-import Synchronization
 import Testing
 
 @testable import RTCTransport
 
 /// Every event one association reported, in order.
 final class SCTPEventLog: Sendable {
-    private let events = Mutex<[SCTPEvent]>([])
+    private let events = Locked<[SCTPEvent]>([])
     /// Set once the association's event stream finished.
-    private let finished = Mutex(false)
+    private let finished = Locked(false)
 
     func record(_ association: SCTPAssociation) {
         Task {
@@ -32,7 +31,7 @@ final class SCTPEventLog: Sendable {
 
 /// Packets seen on one direction of the wire.
 final class SCTPPacketLog: Sendable {
-    private let packets = Mutex<[[UInt8]]>([])
+    private let packets = Locked<[[UInt8]]>([])
     func append(_ packet: [UInt8]) { packets.withLock { $0.append(packet) } }
     var all: [[UInt8]] { packets.withLock { $0 } }
 }
@@ -40,7 +39,7 @@ final class SCTPPacketLog: Sendable {
 /// Holds the peer (weakly, so the two associations do not keep each other alive) for the output closure.
 final class SCTPPeerSlot: Sendable {
     private struct Weak { weak var association: SCTPAssociation? }
-    private let slot = Mutex(Weak())
+    private let slot = Locked(Weak())
     func set(_ association: SCTPAssociation?) { slot.withLock { $0.association = association } }
     var association: SCTPAssociation? { slot.withLock { $0.association } }
 }

@@ -3,14 +3,13 @@ import NIOPosix
 import RTCCrypto
 import RTCTransport
 import RTCWire
-import Synchronization
 import Testing
 
 /// SCTP over DTLS over ICE over UDP on loopback through PeerTransport: the data-channel stack, in one process.
 @Suite(.serialized) struct TransportStackTests {
     final class Watch: Sendable {
-        let sctp = Mutex<SCTPAssociation?>(nil)
-        let dtlsStates = Mutex<[DTLSEndpoint.State]>([])
+        let sctp = Locked<SCTPAssociation?>(nil)
+        let dtlsStates = Locked<[DTLSEndpoint.State]>([])
         func record(_ event: PeerTransport.Event) {
             switch event {
             case .sctpStarted(let a): sctp.withLock { $0 = a }

@@ -3,13 +3,12 @@ import NIOCore
 import RTCMedia
 import RTCTransport
 import RTCWire
-import Synchronization
 
 /// The RTP session of one peer connection: routes unprotected RTP to receivers (by SSRC, then by the `sdes:mid`
 /// extension, then by a payload type only one section uses), dispatches RTCP to senders and receivers, and runs
 /// the timers: receiver ticks every 20 ms (play-out, NACK) and a compound report about every second.
 final class MediaEngine: Sendable {
-    let state = Mutex(State())
+    let state = Locked(State())
     /// The SSRC reports from receive-only sections are sent from (RFC 3550 needs one).
     let feedbackSSRC = UInt32.random(in: 1...UInt32.max)
 

@@ -1,7 +1,7 @@
 public import RTCMedia
 import NIOCore
 import RTCWire
-import Synchronization
+import RTCTransport
 
 /// Receives one remote stream (W3C `RTCRtpReceiver`, aiortc's names): statistics, NACK and key-frame requests,
 /// the jitter buffer, and decoding off the event loop into ``track``.
@@ -10,7 +10,7 @@ public final class RTCRtpReceiver: Sendable {
     public let kind: MediaKind
     /// The remote track: its `recv()` returns decoded frames.
     public let track: MediaStreamTrack
-    let state: Mutex<State>
+    let state: Locked<State>
 
     /// What to decode, handed from the event loop to the decode task.
     struct DecodeJob: Sendable {
@@ -65,7 +65,7 @@ public final class RTCRtpReceiver: Sendable {
     init(kind: MediaKind) {
         self.kind = kind
         self.track = kind == .audio ? RemoteAudioTrack() : RemoteVideoTrack()
-        self.state = Mutex(State())
+        self.state = Locked(State())
     }
 
     /// The codecs a receiver can take for a kind (W3C `RTCRtpReceiver.getCapabilities`).

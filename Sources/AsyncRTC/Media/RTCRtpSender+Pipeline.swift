@@ -3,7 +3,6 @@ import NIOCore
 import RTCMedia
 import RTCTransport
 import RTCWire
-import Synchronization
 
 /// The sender's pump: track → encoder → payloader → RTP with header extensions → history → SRTP → ICE.
 ///
@@ -379,7 +378,7 @@ final class EncodeLane: Sendable {
         var error: (any Error)?
     }
 
-    private let state = Mutex(State())
+    private let state = Locked(State())
     let limit: Int
 
     init(limit: Int) {

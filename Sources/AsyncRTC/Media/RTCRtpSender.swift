@@ -2,7 +2,6 @@ public import RTCMedia
 import NIOCore
 import RTCTransport
 import RTCWire
-import Synchronization
 
 /// Sends one track's media (W3C `RTCRtpSender`, aiortc's names): pulls frames from the track, encodes them off the
 /// event loop, packetizes, and hands SRTP-protected packets to the transport; answers NACK, PLI/FIR and REMB.
@@ -13,7 +12,7 @@ public final class RTCRtpSender: Sendable {
     public let ssrc: UInt32
     /// The SSRC of its retransmissions (RFC 4588), used when RTX is negotiated.
     public let rtxSSRC: UInt32
-    let state: Mutex<State>
+    let state: Locked<State>
 
     /// What negotiation gave the sender to send with.
     struct Link: Sendable {
@@ -83,7 +82,7 @@ public final class RTCRtpSender: Sendable {
         self.ssrc = ssrc
         self.rtxSSRC = rtx
         let clock = kind == .audio ? 48_000 : VIDEO_CLOCK_RATE
-        self.state = Mutex(State(track: track, streamIDs: streamIDs,
+        self.state = Locked(State(track: track, streamIDs: streamIDs,
                                  statistics: SendStatistics(ssrc: ssrc, clockRate: clock),
                                  parameters: RTCRtpSendParameters(encodings: [RTCRtpEncodingParameters(ssrc: ssrc)])))
     }

@@ -1,6 +1,6 @@
 public import RTCMedia
 import RTCWire
-import Synchronization
+import RTCTransport
 
 /// A transceiver's direction (W3C `RTCRtpTransceiverDirection`).
 public enum RTCRtpTransceiverDirection: String, Sendable, Hashable {
@@ -39,7 +39,7 @@ public final class RTCRtpTransceiver: Sendable {
     public let sender: RTCRtpSender
     /// What this side receives.
     public let receiver: RTCRtpReceiver
-    let state: Mutex<State>
+    let state: Locked<State>
 
     /// What negotiation settled for the m= section.
     struct Negotiated: Sendable {
@@ -68,7 +68,7 @@ public final class RTCRtpTransceiver: Sendable {
         self.kind = kind
         self.sender = RTCRtpSender(kind: kind, track: track, streamIDs: streamIDs)
         self.receiver = RTCRtpReceiver(kind: kind)
-        self.state = Mutex(State(direction: direction))
+        self.state = Locked(State(direction: direction))
     }
 
     /// The media identification of the m= section, once negotiated (or offered).

@@ -1,4 +1,4 @@
-import Synchronization
+import RTCTransport
 
 /// The state of an ORTC object: its value, the `onStateChange` handler, and the tasks waiting for a state that
 /// settles an `async` call (`start` returns when connected and throws when failed, as in aiortc).
@@ -19,10 +19,10 @@ final class ObservedState<Value: Sendable & Equatable>: Sendable {
         var continuation: CheckedContinuation<Void, any Error>
     }
 
-    private let storage: Mutex<Storage>
+    private let storage: Locked<Storage>
 
     init(_ initial: Value) {
-        storage = Mutex(Storage(value: initial))
+        storage = Locked(Storage(value: initial))
     }
 
     var value: Value { storage.withLock { $0.value } }

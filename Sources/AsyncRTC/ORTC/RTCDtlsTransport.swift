@@ -2,7 +2,6 @@ import NIOCore
 import RTCCrypto
 import RTCTransport
 import RTCWire
-import Synchronization
 
 /// DTLS over an ``RTCIceTransport`` (ORTC; aiortc's `RTCDtlsTransport`; RFC 8842, RFC 5764).
 ///
@@ -19,7 +18,7 @@ public final class RTCDtlsTransport: Sendable {
     /// The certificates given at creation; the first one is presented.
     public let certificates: [RTCCertificate]
     private let observed = ObservedState<RTCDtlsTransportState>(.new)
-    private let inner = Mutex(Inner())
+    private let inner = Locked(Inner())
 
     private struct Inner {
         var started = false

@@ -2,7 +2,6 @@ import NIOCore
 import NIOPosix
 import RTCTransport
 import RTCWire
-import Synchronization
 
 /// Where an ``RTCIceGatherer`` is (aiortc's gatherer states).
 public enum RTCIceGathererState: String, Hashable, Sendable {
@@ -28,7 +27,7 @@ public final class RTCIceGatherer: Sendable {
     let eventLoop: any EventLoop
     let credentials: ICECredentials
     private let observed = ObservedState<RTCIceGathererState>(.new)
-    private let gathered = Mutex(Gathered())
+    private let gathered = Locked(Gathered())
 
     private struct Gathered {
         /// The role the ICE transport asked for; the agent starts in it so that checks arriving before our

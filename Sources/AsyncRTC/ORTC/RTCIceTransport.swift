@@ -1,7 +1,6 @@
 import NIOCore
 import RTCTransport
 import RTCWire
-import Synchronization
 
 /// The role of an ICE agent (RFC 8445 §6.1.1; W3C `RTCIceRole`).
 public enum RTCIceRole: String, Hashable, Sendable {
@@ -25,7 +24,7 @@ public final class RTCIceTransport: Sendable {
     /// The gatherer passed at creation.
     public let iceGatherer: RTCIceGatherer
     private let observed = ObservedState<RTCIceTransportState>(.new)
-    private let inner = Mutex(Inner())
+    private let inner = Locked(Inner())
 
     private struct Inner {
         var role: RTCIceRole = .controlled

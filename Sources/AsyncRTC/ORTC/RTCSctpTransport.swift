@@ -1,6 +1,5 @@
 import RTCCrypto
 import RTCTransport
-import Synchronization
 
 /// What an SCTP transport can carry (aiortc's `RTCSctpCapabilities`).
 public struct RTCSctpCapabilities: Hashable, Sendable {
@@ -32,7 +31,7 @@ public final class RTCSctpTransport: Sendable {
     /// The data channels on this transport (the peer connection uses the same hub type).
     let hub = DataChannelHub()
     private let observed = ObservedState<RTCSctpTransportState>(.new)
-    private let inner = Mutex(Inner())
+    private let inner = Locked(Inner())
 
     private struct Inner {
         var started = false

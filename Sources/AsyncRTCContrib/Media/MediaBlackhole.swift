@@ -1,5 +1,5 @@
-import Synchronization
 public import AsyncRTC
+import RTCTransport
 
 /// Consumes tracks and drops their frames, as aiortc's `MediaBlackhole`: a sink for tracks that must be read (a
 /// remote track nobody reads only buffers) but whose media is not wanted.
@@ -11,7 +11,7 @@ public final class MediaBlackhole: Sendable {
         var framesDropped = 0
     }
 
-    private let state = Mutex(State())
+    private let state = Locked(State())
 
     public init() {}
 

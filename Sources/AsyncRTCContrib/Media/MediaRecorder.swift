@@ -1,6 +1,6 @@
 import Foundation
-import Synchronization
 public import AsyncRTC
+import RTCTransport
 
 /// Records a track to a file, as aiortc's `MediaRecorder`: the container is chosen by the file's extension —
 /// `.wav` (PCM s16), `.ogg` (Opus), `.ivf` (VP8, or VP8/VP9 as received), `.y4m` (raw I420).
@@ -31,7 +31,7 @@ public final class MediaRecorder: Sendable {
         var error: (any Error)?
     }
 
-    private let state = Mutex(State())
+    private let state = Locked(State())
 
     /// - Parameters:
     ///   - file: the path to write (replaced if it exists).

@@ -1,5 +1,5 @@
-import Synchronization
 public import AsyncRTC
+import RTCTransport
 
 /// Fans one track out to many consumers, as aiortc's `MediaRelay`: each `subscribe` returns a new track that
 /// receives every frame of the source, so one camera, file or remote track can feed several peer connections and
@@ -33,7 +33,7 @@ public final class MediaRelay: Sendable {
         var waitingForKeyframe: Bool
     }
 
-    private let proxies = Mutex<[ObjectIdentifier: Proxy]>([:])
+    private let proxies = Locked<[ObjectIdentifier: Proxy]>([:])
 
     public init() {}
 

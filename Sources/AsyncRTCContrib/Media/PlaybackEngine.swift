@@ -1,5 +1,5 @@
 import AsyncRTC
-import Synchronization
+import RTCTransport
 
 /// Reads a ``PlaybackSource`` for a player track: loops it when asked, stamps each item with pts (continuing
 /// across loops) and returns it when it is due in real time — the first item at once, item `n` at
@@ -16,7 +16,7 @@ final class PlaybackEngine: Sendable {
         var ended = false
     }
 
-    private let state: Mutex<State>
+    private let state: Locked<State>
     let loop: Bool
     let kind: MediaKind
     let encodedCodec: (mimeType: String, clockRate: Int)?
@@ -29,7 +29,7 @@ final class PlaybackEngine: Sendable {
         guard let first = try source.next() else {
             throw MediaFileError(.truncated, "\(path) holds no complete \(source.kind) frame")
         }
-        state = Mutex(State(source: source, pending: first))
+        state = Locked(State(source: source, pending: first))
     }
 
     /// The next item with its pts set, when due; nil once the file (and looping) ended.

@@ -2,7 +2,7 @@
 /// mono at 8 kHz (160 samples), `pts` counting samples (time base 1/8000), paced to real time. Subclass it and
 /// override `recv()` to produce real audio, using `nextTimestamp(...)` for the pacing.
 ///
-/// `@unchecked Sendable` is inherited: the pacer is itself `Sendable` (its state is behind a `Mutex`).
+/// `@unchecked Sendable` is inherited: the pacer is itself `Sendable` (its state is behind a `Locked`).
 open class AudioStreamTrack: MediaStreamTrack, @unchecked Sendable {
     /// The default frame's rate and length: aiortc's 8 kHz and `AUDIO_PTIME`.
     public static let defaultSampleRate = 8000

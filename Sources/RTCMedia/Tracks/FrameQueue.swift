@@ -1,4 +1,4 @@
-import Synchronization
+import RTCTransport
 
 /// The buffer between a remote track's producer (the RTP receiver) and its consumer (`recv()`): bounded, dropping
 /// the oldest element when full so a slow consumer sees recent media, never blocking the producer. `finish()`
@@ -40,7 +40,7 @@ final class FrameQueue<Element: Sendable>: Sendable {
     }
 
     let capacity: Int
-    private let state = Mutex(State())
+    private let state = Locked(State())
 
     init(capacity: Int) {
         self.capacity = max(1, capacity)

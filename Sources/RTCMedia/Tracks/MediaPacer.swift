@@ -1,4 +1,4 @@
-import Synchronization
+import RTCTransport
 
 /// Hands out the timestamps of a synthetic track and sleeps until each is due in real time, as aiortc's
 /// `next_timestamp`: the first call returns 0 at once and starts the clock; call `n` returns `n × step` and
@@ -11,10 +11,10 @@ final class MediaPacer: Sendable {
         var rate: Int
     }
 
-    private let state: Mutex<State>
+    private let state: Locked<State>
 
     init(rate: Int) {
-        state = Mutex(State(rate: rate))
+        state = Locked(State(rate: rate))
     }
 
     /// The next timestamp (in `1/rate` units) after `step` more ticks; sleeps until it is due.

@@ -1,9 +1,9 @@
-import Synchronization
+import RTCTransport
 
 /// A source of media frames, aiortc's `MediaStreamTrack`: an id, a kind, a ready state that goes from live to ended
 /// once, and an `onEnded` callback. Subclass ``AudioStreamTrack`` or ``VideoStreamTrack`` and override `recv()`.
 ///
-/// `@unchecked Sendable`: the only mutable state of this class (ready state and callback) lives inside a `Mutex`,
+/// `@unchecked Sendable`: the only mutable state of this class (ready state and callback) lives inside a `Locked`,
 /// `id` and `kind` are immutable. Subclasses that add mutable state must protect it themselves, as the ones in this
 /// module do.
 open class MediaStreamTrack: @unchecked Sendable {
@@ -16,7 +16,7 @@ open class MediaStreamTrack: @unchecked Sendable {
         var onEnded: (@Sendable () -> Void)?
     }
 
-    private let state = Mutex(State())
+    private let state = Locked(State())
 
     public init(kind: MediaKind, id: String? = nil) {
         self.kind = kind

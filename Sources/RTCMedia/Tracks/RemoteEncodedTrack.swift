@@ -1,20 +1,20 @@
-import Synchronization
+import RTCTransport
 
 /// A track of encoded frames fed from outside — what a receiver hands out for forwarding without decoding
 /// (``EncodedFrameSource``): a sender with the same codec sends these frames as they are. This is the building
 /// block of an SFU.
 public final class RemoteEncodedTrack: MediaStreamTrack, EncodedFrameSource, @unchecked Sendable {
-    // @unchecked: the queue is Sendable and the mutable state sits behind Mutexes; the rest is immutable.
-    private let codec: Mutex<String>
+    // @unchecked: the queue is Sendable and the mutable state sits behind `Locked` boxes; the rest is immutable.
+    private let codec: Locked<String>
     private let queue: FrameQueue<EncodedFrame>
-    private let keyframeHandler = Mutex<(@Sendable () -> Void)?>(nil)
+    private let keyframeHandler = Locked<(@Sendable () -> Void)?>(nil)
 
     /// - Parameters:
     ///   - kind: audio or video.
     ///   - codecMimeType: the codec of the frames pushed.
     ///   - capacity: frames buffered before the oldest is dropped.
     public init(kind: MediaKind, codecMimeType: String, capacity: Int = 60) {
-        self.codec = Mutex(codecMimeType)
+        self.codec = Locked(codecMimeType)
         self.queue = FrameQueue(capacity: capacity)
         super.init(kind: kind)
     }

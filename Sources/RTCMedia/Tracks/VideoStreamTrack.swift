@@ -2,7 +2,7 @@
 /// byte zero (green), 30 per second, `pts` in ticks of the 90 kHz clock, paced to real time. Subclass it and
 /// override `recv()` to produce real pictures, using ``nextTimestamp()`` for the pacing.
 ///
-/// `@unchecked Sendable` is inherited: the pacer is itself `Sendable` (its state is behind a `Mutex`).
+/// `@unchecked Sendable` is inherited: the pacer is itself `Sendable` (its state is behind a `Locked`).
 open class VideoStreamTrack: MediaStreamTrack, @unchecked Sendable {
     public static let defaultWidth = 640
     public static let defaultHeight = 480

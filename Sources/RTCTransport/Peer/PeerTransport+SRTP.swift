@@ -1,7 +1,6 @@
 public import NIOCore
 import RTCCrypto
 import RTCWire
-import Synchronization
 
 /// SRTP on the bundled transport (RFC 5764): sessions keyed by what DTLS exported, RTP and RTCP protected and
 /// unprotected in place, and nothing ever sent in the clear — before the keys exist, media is dropped, not sent.

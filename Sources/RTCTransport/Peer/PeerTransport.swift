@@ -53,7 +53,7 @@ public final class PeerTransport: Sendable {
     public let dtls: DTLSEndpoint
     /// The certificate DTLS presents.
     public let certificate: DTLSCertificate
-    private let state: Mutex<State>
+    private let state: Locked<State>
     private let onEvent: @Sendable (Event) -> Void
 
     struct State {
@@ -70,14 +70,14 @@ public final class PeerTransport: Sendable {
     }
 
     /// The SRTP side (PeerTransport+SRTP.swift): sessions once DTLS exported keys, the receiver of media, counters.
-    let media = Mutex(MediaState())
+    let media = Locked(MediaState())
 
     private init(ice: ICEEndpoint, dtls: DTLSEndpoint, certificate: DTLSCertificate,
                  onEvent: @escaping @Sendable (Event) -> Void) {
         self.ice = ice
         self.dtls = dtls
         self.certificate = certificate
-        self.state = Mutex(State())
+        self.state = Locked(State())
         self.onEvent = onEvent
     }
 
@@ -273,7 +273,7 @@ public final class PeerTransport: Sendable {
 /// transport is gone have nobody to go to and are dropped.
 private final class Relay: Sendable {
     private struct WeakTarget { weak var transport: PeerTransport? }
-    private let target = Mutex(WeakTarget())
+    private let target = Locked(WeakTarget())
     func attach(_ transport: PeerTransport) { target.withLock { $0.transport = transport } }
     func ice(_ event: ICEEndpoint.Event) { target.withLock { $0.transport }?.iceEvent(event) }
     func dtls(_ event: DTLSEndpoint.Event) { target.withLock { $0.transport }?.dtlsEvent(event) }

@@ -63,7 +63,7 @@ public final class SCTPAssociation: Sendable {
     private let id: Int
     private let sink: SCTPAssociationSink
     /// The usrsctp socket, nil once closed. Calls that use the socket hold this lock, so none races `close()`.
-    private let socket: Mutex<OpaquePointer?>
+    private let socket: Locked<OpaquePointer?>
 
     /// Creates the socket, bound to `localPort`. Nothing is sent until `connect()`.
     ///
@@ -103,7 +103,7 @@ public final class SCTPAssociation: Sendable {
             Self.release(id: id, address: address, sink: sink)
             throw error
         }
-        self.socket = Mutex(socket)
+        self.socket = Locked(socket)
     }
 
     deinit {

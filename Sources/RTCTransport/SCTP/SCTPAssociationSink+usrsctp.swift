@@ -1,5 +1,4 @@
 internal import CRTCUsrsctp
-import Synchronization
 
 /// The part of an association that usrsctp's callbacks reach (through `SCTPStack`'s registry), on usrsctp's
 /// threads or inside calls into usrsctp: it copies what usrsctp hands over and passes it to Sendable sinks.
@@ -22,7 +21,7 @@ final class SCTPAssociationSink: Sendable {
 
     private let continuation: AsyncStream<SCTPEvent>.Continuation
     private let maxMessageSize: Int
-    private let state = Mutex(State())
+    private let state = Locked(State())
 
     init(output: @escaping @Sendable ([UInt8]) -> Void, continuation: AsyncStream<SCTPEvent>.Continuation,
          maxMessageSize: Int) {

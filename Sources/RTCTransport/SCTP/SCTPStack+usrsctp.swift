@@ -4,7 +4,6 @@ import Glibc
 import Darwin
 #endif
 internal import CRTCUsrsctp
-import Synchronization
 
 /// The process-wide usrsctp instance in AF_CONN mode: SCTP packets are not sent by usrsctp but handed to the
 /// association that produced them, which passes them to DTLS (RFC 8261).
@@ -23,7 +22,7 @@ public final class SCTPStack: Sendable {
         var sinks: [Int: SCTPAssociationSink] = [:]
     }
 
-    private let state = Mutex(State())
+    private let state = Locked(State())
 
     private init() {}
 

@@ -1,6 +1,5 @@
 import NIOCore
 import RTCCrypto
-import Synchronization
 
 /// Carries a ``TLSClientEngine`` from ``TURNClient/connect(server:username:password:on:options:onData:)`` into the
 /// channel initializer, once.
@@ -10,7 +9,7 @@ import Synchronization
 /// is handed over only once, and after it only that loop touches the engine.
 final class TLSEngineBox: @unchecked Sendable {
     private let engine: TLSClientEngine
-    private let taken = Mutex(false)
+    private let taken = Locked(false)
 
     init(_ engine: TLSClientEngine) {
         self.engine = engine
