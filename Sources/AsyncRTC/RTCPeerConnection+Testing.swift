@@ -30,8 +30,11 @@ extension RTCPeerConnection {
     /// (DCEP OPEN/ACK included) wait in the hub's queue. Separates "the association never came up" from "the
     /// DCEP OPEN or ACK went missing".
     @_spi(Testing) public var dataChannelDiagnostics: String {
-        let association = state.withLock { $0.transport }?.sctp
-        let sctp = association.map { "sctp \($0.isEstablished ? "up" : "not up") (\($0.outboundStreams) out)" } ?? "no sctp"
+        let (transport, dtls) = state.withLock { ($0.transport, $0.dtlsState) }
+        let association = transport?.sctp
+        let sctp = "dtls \(dtls), "
+            + (association.map { "sctp \($0.isEstablished ? "up" : "not up") (\($0.outboundStreams) streams out)" } ?? "no sctp")
+            + (transport.map { " [\($0.sctpDiagnostics)]" } ?? "")
         let hub = hub.state.withLock { state in
             let channels = state.channels.sorted { $0.key < $1.key }
                 .map { "\($0.key):\($0.value.readyState.rawValue)" } + state.unassigned.map { _ in "?:unassigned" }
