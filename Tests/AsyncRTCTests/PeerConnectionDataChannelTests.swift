@@ -1,4 +1,4 @@
-import AsyncRTC
+@_spi(Testing) import AsyncRTC
 import AsyncRTCTesting
 import Foundation
 import RTCCrypto
@@ -141,6 +141,7 @@ extension PeerConnectionDataChannelTests {
         if channel.readyState == .open, let remote = accepted.withLock({ $0 }) { return remote }
         let seen = "channel \(channel.readyState), onDataChannel \(accepted.withLock { $0 } == nil ? "not fired" : "fired"), "
             + "connection \(a.connectionState)/\(b.connectionState), signaling \(a.signalingState)/\(b.signalingState)"
+            + "; offerer: \(a.dataChannelDiagnostics); answerer: \(b.dataChannelDiagnostics)"
         await a.close()
         await b.close()
         throw RTCError(.operation, "the data channel did not open within \(Int(seconds)) s: \(seen)")

@@ -67,6 +67,8 @@ public final class PeerTransport: Sendable {
         var pendingDTLSStart: (role: DTLSEngine.Role, fingerprints: [CertificateFingerprint])?
         /// SCTP packets that arrived before our association existed (the peer's INIT can beat it).
         var early: [[UInt8]] = []
+        /// How SCTP start went, for diagnostics: packets replayed from `early`, or why it did not start.
+        var sctpStartNote = "not started"
     }
 
     /// The SRTP side (PeerTransport+SRTP.swift): sessions once DTLS exported keys, the receiver of media, counters.
@@ -165,6 +167,13 @@ public final class PeerTransport: Sendable {
         startDTLSIfSelected()
     }
 
+    /// How SCTP start went and the association's packet counts, for a test's failure message.
+    package var sctpDiagnostics: String {
+        let (association, note, early) = state.withLock { ($0.sctp, $0.sctpStartNote, $0.early.count) }
+        let packets = association.map { $0.packetDiagnostics } ?? "\(early) packets waiting for it"
+        return "\(note); \(packets)"
+    }
+
     /// The SCTP association, once DTLS is connected and SCTP was asked for.
     public var sctp: SCTPAssociation? { state.withLock { $0.sctp } }
 
@@ -257,8 +266,20 @@ public final class PeerTransport: Sendable {
                 defer { state.early.removeAll() }
                 return (association, state.early)
             }
-            guard let (association, early) = made else { return }
-            try? association.connect()
+            guard let (association, early) = made else {
+                state.withLock { state in
+                    if state.sctp == nil { state.sctpStartNote = "no association (configuration or usrsctp refused)" }
+                }
+                return
+            }
+            let note: String
+            do {
+                try association.connect()
+                note = "connected, \(early.count) early packets"
+            } catch {
+                note = "connect failed: \(error), \(early.count) early packets"
+            }
+            state.withLock { $0.sctpStartNote = note }
             onEvent(.sctpStarted(association))
             for packet in early { association.receive(packet: packet) }
         }

@@ -55,6 +55,8 @@ public final class SCTPAssociation: Sendable {
 
     public let configuration: Configuration
     private let droppedMalformed = Atomic<Int>(0)
+    private let packetsIn = Atomic<Int>(0)
+    private let lastChunkIn = Atomic<UInt8>(0xFF)
     /// Free send-buffer space at which usrsctp reports ``SCTPEvent/writable``.
     public static let sendSpaceThreshold: UInt32 = 256 * 1024
     /// Everything the association reports, in order; finishes after `close()`.
@@ -177,12 +179,23 @@ public final class SCTPAssociation: Sendable {
         // it (that race corrupted the heap when connections were opened and closed quickly).
         socket.withLock { socket in
             guard socket != nil else { return }
+            packetsIn.add(1, ordering: .relaxed)
+            lastChunkIn.store(packet[12], ordering: .relaxed)
             usrsctp_conninput(address, base, packet.count, 0)
         }
     }
 
     /// Packets dropped before usrsctp because ``SCTPPacketFilter`` refused them.
     public var malformedPacketsDropped: Int { droppedMalformed.load(ordering: .relaxed) }
+
+    /// Packets in and out so far, each with the type of the first chunk of the last one (RFC 9260 §3.2: 1 INIT,
+    /// 2 INIT ACK, 10 COOKIE ECHO, 11 COOKIE ACK, 0 DATA, 3 SACK; 255 none yet), and malformed ones dropped: where a
+    /// handshake stopped, for a test's failure message.
+    package var packetDiagnostics: String {
+        "in \(packetsIn.load(ordering: .relaxed)) (last chunk \(lastChunkIn.load(ordering: .relaxed))), "
+            + "out \(sink.packetsOut.load(ordering: .relaxed)) (last chunk \(sink.lastChunkOut.load(ordering: .relaxed))), "
+            + "malformed \(malformedPacketsDropped)"
+    }
 
     /// Feeds one SCTP packet received from the peer; see `receive(packet:)` for the buffer form.
     public func receive(packet: [UInt8]) {

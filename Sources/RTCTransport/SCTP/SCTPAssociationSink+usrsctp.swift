@@ -1,4 +1,5 @@
 internal import CRTCUsrsctp
+import Synchronization
 
 /// The part of an association that usrsctp's callbacks reach (through `SCTPStack`'s registry), on usrsctp's
 /// threads or inside calls into usrsctp: it copies what usrsctp hands over and passes it to Sendable sinks.
@@ -38,8 +39,14 @@ final class SCTPAssociationSink: Sendable {
     func emit(_ packet: [UInt8]) {
         // Called outside the lock: the closure may take its own locks.
         guard let output = state.withLock({ $0.output }) else { return }
+        packetsOut.add(1, ordering: .relaxed)
+        if packet.count > 12 { lastChunkOut.store(packet[12], ordering: .relaxed) }
         output(packet)
     }
+
+    /// Packets handed to `output`, and the type of the first chunk of the last one (diagnostics).
+    let packetsOut = Atomic<Int>(0)
+    let lastChunkOut = Atomic<UInt8>(0xFF)
 
     /// Stops events; called by `SCTPAssociation.close()` before it tears the socket down.
     func markClosed() {
